@@ -86,3 +86,11 @@ function causeText(cause: unknown): string {
   }
   return '';
 }
+
+/** The plan has blockers the user did not accept: nothing is created until they are resolved. */
+export class PlanBlockedError extends MqMigrateError {
+  override readonly name = 'PlanBlockedError';
+  constructor(readonly codes: readonly string[]) {
+    super(`the plan has unaccepted blockers: ${[...new Set(codes)].join(', ')}; fix them or accept them by code in the plan options`);
+  }
+}
