@@ -21,8 +21,8 @@ import { parseOrThrow } from '../model/validate.js';
 import { ARGUMENTS_NOT_FOR_QUORUM, effectivePolicy, mirroringKeys } from '../engines/rabbitmq/policies.js';
 import { BROKER_IDENTITY_PARAMETERS, isBuiltInExchange, objectKey } from '../engines/rabbitmq/topology-objects.js';
 
-/** Plugins that come with the ones Amazon MQ offers, or are part of the server itself. */
-const IMPLIED_PLUGINS = new Set(['rabbitmq_management_agent', 'rabbitmq_web_dispatch', 'rabbitmq_prometheus', 'rabbitmq_amqp1_0', 'rabbitmq_stream']);
+/** Plugins that come with the ones Amazon MQ offers (their management UI tabs, agents), or are part of the server. */
+const IMPLIED_PLUGINS = new Set(['rabbitmq_management_agent', 'rabbitmq_shovel_management', 'rabbitmq_federation_management', 'rabbitmq_web_dispatch', 'rabbitmq_prometheus', 'rabbitmq_amqp1_0', 'rabbitmq_stream']);
 
 const ref = (type: string, key: string, label: string): ObjectRef => ({ type, key, label });
 const inVhost = (vhost: string) => `in vhost "${vhost}"`;

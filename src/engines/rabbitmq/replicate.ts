@@ -1,7 +1,7 @@
 import { PlanBlockedError, ReplicationConflictError, VerificationError } from '../../model/errors.js';
 import type { RabbitInventory, RabbitTopology } from '../../model/inventory.js';
 import { unacceptedBlockers, type RabbitPlan } from '../../model/plan.js';
-import { isReservedOperatorPolicyName, isReservedPolicyName } from '../../amazonmq/rabbitmq-rules.js';
+import { isReservedOperatorPolicyName, isReservedPolicyName, RABBITMQ_AMAZON_MQ_SYSTEM_USERNAMES } from '../../amazonmq/rabbitmq-rules.js';
 import { applyPlan } from './apply-plan.js';
 import { definitionsFor } from './definitions.js';
 import { collectRabbitInventory } from './inventory.js';
@@ -24,6 +24,8 @@ export interface ReplicationResult {
   applied: boolean;
   changes: ReplicationChange[];
   conflicts: ReplicationConflict[];
+  /** Source objects whose names the target reserves (its administrator, Amazon MQ's policies): left alone. */
+  skipped: ReplicationConflict[];
   unchanged: number;
   /** Objects the target has that the source (after the plan) does not: never deleted. */
   targetOnly: number;
@@ -53,13 +55,16 @@ export async function replicateRabbitTopology(options: ReplicateOptions): Promis
   const desired = applyPlan(source.rabbitmq, plan.actions);
   const before = await collectRabbitInventory(target);
   const diff = diffTopologies(desired, before.rabbitmq);
-  const conflicts = findConflicts(diff, targetAdminUser);
+  const conflicts = findConflicts(diff);
+  const skipped = [...diff.missing, ...diff.different.map(([o]) => o)]
+    .filter((o) => isReserved(o, targetAdminUser))
+    .map((o) => ({ object: o.label, reason: 'the target reserves this name (its administrator or an Amazon MQ object); left as it is' }));
   const changes = [
     ...diff.missing.filter((o) => !isReserved(o, targetAdminUser)).map((o) => ({ action: 'create' as const, object: o })),
     ...diff.different.filter(([o]) => !IMMUTABLE_TYPES.has(o.type) && !isReserved(o, targetAdminUser)).map(([o]) => ({ action: 'update' as const, object: o })),
   ];
   const changeList = changes.map(({ action, object }) => ({ action, type: object.type, label: object.label }));
-  const base = { dryRun, changes: changeList, conflicts, unchanged: diff.unchanged, targetOnly: diff.extra.length };
+  const base = { dryRun, changes: changeList, conflicts, skipped, unchanged: diff.unchanged, targetOnly: diff.extra.length };
 
   if (dryRun) {
     return { ...base, applied: false, verified: false, summary: summarize(base, 'would') };
@@ -84,7 +89,10 @@ export async function replicateRabbitTopology(options: ReplicateOptions): Promis
 }
 
 function isReserved(object: TopologyObject, targetAdminUser: string): boolean {
-  if (object.type === 'user') return object.label === `user "${targetAdminUser}"`;
+  if (object.type === 'user') {
+    const name = object.key.split('\u0000')[1] ?? '';
+    return name === targetAdminUser || (RABBITMQ_AMAZON_MQ_SYSTEM_USERNAMES as readonly string[]).includes(name);
+  }
   if (object.type === 'policy') return isReservedPolicyName(policyName(object));
   if (object.type === 'operatorPolicy') return isReservedOperatorPolicyName(policyName(object));
   return false;
@@ -94,19 +102,14 @@ function policyName(object: TopologyObject): string {
   return object.key.split('\u0000')[2] ?? '';
 }
 
-function findConflicts(diff: TopologyDiff, targetAdminUser: string): ReplicationConflict[] {
-  const conflicts: ReplicationConflict[] = [];
-  for (const [desired, actual] of diff.different) {
-    if (IMMUTABLE_TYPES.has(desired.type)) {
-      conflicts.push({ object: desired.label, reason: `exists on the target with other properties: target has ${JSON.stringify(actual.value)}, source needs ${JSON.stringify(desired.value)}` });
-    } else if (isReserved(desired, targetAdminUser)) {
-      conflicts.push({ object: desired.label, reason: 'reserved on the target (its administrator or an Amazon MQ policy) and would be overwritten' });
-    }
-  }
-  for (const object of diff.missing) {
-    if (isReserved(object, targetAdminUser)) conflicts.push({ object: object.label, reason: 'uses a name the target reserves' });
-  }
-  return conflicts;
+/** Queues, exchanges and bindings cannot change in place: a difference there blocks the run. */
+function findConflicts(diff: TopologyDiff): ReplicationConflict[] {
+  return diff.different
+    .filter(([desired]) => IMMUTABLE_TYPES.has(desired.type))
+    .map(([desired, actual]) => ({
+      object: desired.label,
+      reason: `exists on the target with other properties: target has ${JSON.stringify(actual.value)}, source needs ${JSON.stringify(desired.value)}`,
+    }));
 }
 
 async function apply(target: ManagementClient, desired: RabbitTopology, keys: ReadonlySet<string>): Promise<void> {
@@ -144,11 +147,12 @@ async function apply(target: ManagementClient, desired: RabbitTopology, keys: Re
   }
 }
 
-function summarize(base: { changes: ReplicationChange[]; conflicts: ReplicationConflict[]; unchanged: number; targetOnly: number }, verb: string): string {
+function summarize(base: { changes: ReplicationChange[]; conflicts: ReplicationConflict[]; skipped: ReplicationConflict[]; unchanged: number; targetOnly: number }, verb: string): string {
   const creates = base.changes.filter((c) => c.action === 'create').length;
   const updates = base.changes.length - creates;
   const parts = [`${verb} ${creates} create(s) and ${updates} update(s)`, `${base.unchanged} unchanged`];
   if (base.conflicts.length > 0) parts.push(`${base.conflicts.length} conflict(s)`);
+  if (base.skipped.length > 0) parts.push(`${base.skipped.length} reserved on the target (left alone)`);
   if (base.targetOnly > 0) parts.push(`${base.targetOnly} object(s) only on the target (left alone)`);
   return parts.join(', ');
 }
