@@ -25,8 +25,8 @@ export class ValidationError extends MqMigrateError {
 /** The broker could not be reached at all (DNS, refused, timeout). Transient: retry. */
 export class BrokerUnreachableError extends MqMigrateError {
   override readonly name = 'BrokerUnreachableError';
-  constructor(readonly endpoint: string, options?: { cause?: unknown }) {
-    super(`broker at ${endpoint} is unreachable${causeText(options?.cause)}`, options);
+  constructor(readonly endpoint: string, options?: { cause?: unknown; hint?: string }) {
+    super(`broker at ${endpoint} is unreachable${causeText(options?.cause)}${options?.hint ? ` (${options.hint})` : ''}`, options);
   }
 }
 
@@ -79,12 +79,14 @@ export class HarnessError extends MqMigrateError {
   override readonly name = 'HarnessError';
 }
 
+/** The most telling part of a low-level cause: its errno code (ECONNREFUSED, ENOTFOUND...) or message. */
 function causeText(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code ?? (cause.cause as { code?: unknown } | undefined)?.code;
-    return `: ${typeof code === 'string' ? code : cause.message}`;
-  }
-  return '';
+  // Duck-typed: errors from Node's internals can come from another realm (instanceof fails).
+  const inner = (cause as { cause?: { code?: unknown } } | undefined)?.cause;
+  const code = (cause as { code?: unknown } | undefined)?.code ?? inner?.code;
+  if (typeof code === 'string') return `: ${code}`;
+  const message = (cause as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? `: ${message}` : '';
 }
 
 /** The plan has blockers the user did not accept: nothing is created until they are resolved. */

@@ -98,6 +98,9 @@ export function parseDefinitionsText(text: string, source: string): RabbitDefini
   return parseOrThrow(RabbitDefinitions, value, '');
 }
 
+const OPERATOR_POLICY_COMPONENT = 'operator_policy';
+const OperatorPolicyValue = z.object({ pattern: z.string(), definition: Args, priority: z.number().int().default(0), 'apply-to': z.string().default('all') });
+
 export function queueTypeOf(args: Record<string, unknown>, vhostDefault: string | undefined): RabbitQueue['type'] {
   const declared = args['x-queue-type'] ?? vhostDefault;
   return declared === 'quorum' || declared === 'stream' ? declared : 'classic';
@@ -160,8 +163,12 @@ export function topologyFromDefinitions(defs: RabbitDefinitions): RabbitTopology
       priority: p.priority,
       definition: p.definition,
     })),
-    operatorPolicies: [],
-    parameters: defs.parameters.map((p) => ({ ...p })),
+    // Operator policies travel in the export as runtime parameters of component operator_policy.
+    operatorPolicies: defs.parameters.filter((p) => p.component === OPERATOR_POLICY_COMPONENT).flatMap((p) => {
+      const value = OperatorPolicyValue.safeParse(p.value);
+      return value.success ? [{ vhost: p.vhost, name: p.name, pattern: value.data.pattern, applyTo: value.data['apply-to'], priority: value.data.priority, definition: value.data.definition }] : [];
+    }),
+    parameters: defs.parameters.filter((p) => p.component !== OPERATOR_POLICY_COMPONENT).map((p) => ({ ...p })),
     globalParameters: defs.global_parameters.map((p) => ({ ...p })),
   };
 }

@@ -73,7 +73,7 @@ export class ManagementClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new BrokerUnreachableError(`${this.endpoint} (is the management plugin enabled and listening?)`, { cause: error });
+      throw new BrokerUnreachableError(this.endpoint, { cause: error, hint: 'is the management plugin enabled and listening on this port?' });
     }
     const text = await response.text();
     if (response.status === 401 || response.status === 403) {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from '../../model/errors.js';
@@ -121,8 +122,11 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
   const auth = `Basic ${Buffer.from(`${adminUser}:${adminPassword}`).toString('base64')}`;
   let exited = false;
   child.once('exit', () => (exited = true));
+  const withManagement = (options.plugins ?? DEFAULT_PLUGINS).includes('rabbitmq_management');
   const ready = await waitUntil(async () => {
     if (exited) return true;
+    // Without the management plugin, the AMQP listener opening is the sign the broker booted.
+    if (!withManagement) return acceptsTcp(amqpPort);
     try {
       const response = await fetch(`${managementUrl}/api/overview`, { headers: { authorization: auth } });
       return response.ok;
@@ -157,9 +161,23 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
   };
 }
 
-/** Starts `count` nodes in parallel (each boot is mostly waiting on Erlang). */
-export async function startRabbitNodes(count: number, options: Omit<RabbitNodeOptions, 'name' | 'baseDir'> = {}): Promise<RabbitNode[]> {
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startRabbitNode(options)));
+function acceptsTcp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts nodes in parallel (each boot is mostly waiting on Erlang): `count` alike, or one per
+ * options object. If any fails to boot, the others are stopped before the error is thrown.
+ */
+export async function startRabbitNodes(what: number | readonly RabbitNodeOptions[], options: Omit<RabbitNodeOptions, 'name' | 'baseDir'> = {}): Promise<RabbitNode[]> {
+  const list = typeof what === 'number' ? Array.from({ length: what }, () => options) : what;
+  const started = await Promise.allSettled(list.map((nodeOptions) => startRabbitNode(nodeOptions)));
   const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = started.find((result) => result.status === 'rejected');
   if (failure) {
