@@ -87,12 +87,16 @@ export function topologyObjects(t: RabbitTopology): TopologyObject[] {
 }
 
 /** JSON with sorted keys, so equal tables give equal strings whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
+export function canonicalJson(value: unknown, binary = false): string {
+  return JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
+    // bigint (64-bit headers) and Buffers (byte-array headers) have no JSON form of their own.
+    if (typeof v === 'bigint') return `${v}n`;
+    const raw = binary && this && typeof this === 'object' ? (this as Record<string, unknown>)[key] : undefined;
+    if (Buffer.isBuffer(raw)) return `base64:${raw.toString('base64')}`;
+    return v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+      : v;
+  });
 }
 
 export interface TopologyDiff {

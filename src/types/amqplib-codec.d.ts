@@ -1,0 +1,4 @@
+declare module '*/amqplib/lib/codec.js' {
+  const codec: { decodeFields: (slice: Buffer) => unknown };
+  export default codec;
+}
