@@ -11,6 +11,8 @@ export const QueueLedger = z.strictObject({
   queue: z.string(),
   strategy: z.enum(['relay', 'shovel']),
   status: QueueLedgerStatus,
+  /** Messages on this queue expire (queue or per-message TTL): shortfalls on either side are explained. */
+  hasTtl: z.boolean().default(false),
   /** Depth on the source when the first run started on this queue. */
   sourceDepthAtStart: z.number().int().nonnegative(),
   /** Messages confirmed by the target and then acknowledged on the source. */

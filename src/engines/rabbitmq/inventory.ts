@@ -6,6 +6,8 @@ import {
   type ClientSession,
   type RabbitPolicy,
   type RabbitQueue,
+  type RabbitTopology,
+  RabbitTopology as RabbitTopologySchema,
 } from '../../model/inventory.js';
 import { parseOrThrow } from '../../model/validate.js';
 import { normalizeDefaultQueueType, parseDefinitionsText, queueTypeOf, RabbitDefinitions, topologyFromDefinitions } from './definitions.js';
@@ -89,16 +91,7 @@ export async function collectRabbitInventory(client: ManagementClient, now: () =
     client.get<ApiConnection[]>('/api/connections?columns=vhost,user,channels', 'connections'),
     optional(client.get<ApiOperatorPolicy[]>('/api/operator-policies', 'operator policies'), []),
   ]);
-  let defs: RabbitDefinitions;
-  try {
-    defs = parseOrThrow(RabbitDefinitions, definitions, 'definitions');
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      throw new BrokerApiError(client.endpoint, 'definitions', 200, `the broker's definitions do not match the known format: ${error.message}`);
-    }
-    throw error;
-  }
-  const topology = topologyFromDefinitions(defs);
+  const topology = topologyFromDefinitions(parseDefinitions(client, definitions));
 
   const vhostDefaults = new Map<string, string | undefined>();
   topology.vhosts = vhosts.map((v) => {
@@ -131,14 +124,7 @@ export async function collectRabbitInventory(client: ManagementClient, now: () =
     messagesUnacknowledged: q.messages_unacknowledged ?? 0,
     consumers: consumerCounts.get(queueKey(q.vhost, q.name)) ?? 0,
   }));
-  topology.operatorPolicies = operatorPolicies.map((p): RabbitPolicy => ({
-    vhost: p.vhost,
-    name: p.name,
-    pattern: p.pattern,
-    applyTo: p['apply-to'],
-    priority: p.priority,
-    definition: p.definition,
-  }));
+  topology.operatorPolicies = operatorPolicies.map(toPolicy);
 
   return RabbitInventory.parse({
     schemaVersion: INVENTORY_SCHEMA_VERSION,
@@ -171,6 +157,45 @@ function clientSessions(connections: readonly ApiConnection[]): ClientSession[] 
     sessions.set(key, session);
   }
   return [...sessions.values()];
+}
+
+/**
+ * The replicable topology alone (definitions, vhost metadata, operator policies), without live
+ * figures: what replication reads before and after applying. It skips the queue listing, which
+ * is the slowest call on a broker that has just imported thousands of queues.
+ */
+export async function collectRabbitTopology(client: ManagementClient): Promise<RabbitTopology> {
+  const [definitions, vhosts, operatorPolicies] = await Promise.all([
+    client.get<unknown>('/api/definitions', 'definitions'),
+    client.get<ApiVhost[]>('/api/vhosts?columns=name,description,tags,default_queue_type,metadata', 'vhosts'),
+    optional(client.get<ApiOperatorPolicy[]>('/api/operator-policies', 'operator policies'), []),
+  ]);
+  const topology = topologyFromDefinitions(parseDefinitions(client, definitions));
+  const defaults = new Map(vhosts.map((v) => [v.name, normalizeDefaultQueueType(v.default_queue_type ?? v.metadata?.default_queue_type)]));
+  topology.vhosts = vhosts.map((v) => ({
+    name: v.name,
+    description: v.description ?? v.metadata?.description,
+    tags: v.tags ?? v.metadata?.tags ?? [],
+    defaultQueueType: defaults.get(v.name),
+  }));
+  topology.queues = topology.queues.map((q) => ({ ...q, type: queueTypeOf(q.arguments, defaults.get(q.vhost)) }));
+  topology.operatorPolicies = operatorPolicies.map(toPolicy);
+  return RabbitTopologySchema.parse(topology);
+}
+
+function parseDefinitions(client: ManagementClient, definitions: unknown): RabbitDefinitions {
+  try {
+    return parseOrThrow(RabbitDefinitions, definitions, 'definitions');
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new BrokerApiError(client.endpoint, 'definitions', 200, `the broker's definitions do not match the known format: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+function toPolicy(p: ApiOperatorPolicy): RabbitPolicy {
+  return { vhost: p.vhost, name: p.name, pattern: p.pattern, applyTo: p['apply-to'], priority: p.priority, definition: p.definition };
 }
 
 /**

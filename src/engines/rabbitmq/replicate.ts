@@ -4,7 +4,7 @@ import { unacceptedBlockers, type RabbitPlan } from '../../model/plan.js';
 import { isReservedOperatorPolicyName, isReservedPolicyName, RABBITMQ_AMAZON_MQ_SYSTEM_USERNAMES } from '../../amazonmq/rabbitmq-rules.js';
 import { applyPlan } from './apply-plan.js';
 import { definitionsFor } from './definitions.js';
-import { collectRabbitInventory } from './inventory.js';
+import { collectRabbitTopology } from './inventory.js';
 import { apiPath, type ManagementClient } from './management-client.js';
 import { bindingObjectKey, diffTopologies, IMMUTABLE_TYPES, type TopologyDiff, type TopologyObject } from './topology-objects.js';
 
@@ -53,8 +53,8 @@ export async function replicateRabbitTopology(options: ReplicateOptions): Promis
   if (blockers.length > 0) throw new PlanBlockedError(blockers.map((b) => b.code));
 
   const desired = applyPlan(source.rabbitmq, plan.actions);
-  const before = await collectRabbitInventory(target);
-  const diff = diffTopologies(desired, before.rabbitmq);
+  const before = await collectRabbitTopology(target);
+  const diff = diffTopologies(desired, before);
   const conflicts = findConflicts(diff);
   const skipped = [...diff.missing, ...diff.different.map(([o]) => o)]
     .filter((o) => isReserved(o, targetAdminUser))
@@ -76,8 +76,8 @@ export async function replicateRabbitTopology(options: ReplicateOptions): Promis
 
   await apply(target, desired, new Set(changes.map((c) => c.object.key)));
 
-  const after = await collectRabbitInventory(target);
-  const remaining = diffTopologies(desired, after.rabbitmq);
+  const after = await collectRabbitTopology(target);
+  const remaining = diffTopologies(desired, after);
   const differences = [
     ...remaining.missing.filter((o) => !isReserved(o, targetAdminUser)).map((o) => ({ object: o.label, reason: 'missing on the target after replication' })),
     ...remaining.different

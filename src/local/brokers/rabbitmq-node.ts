@@ -20,6 +20,8 @@ export interface RabbitNodeOptions {
   baseDir?: string;
   adminUser?: string;
   adminPassword?: string;
+  /** Fixed ports (a restarted node keeps its ports so clients can reconnect); free ones by default. */
+  ports?: { amqp: number; management: number; dist: number };
   /** Extra rabbitmq.conf lines. */
   extraConfig?: readonly string[];
   bootTimeoutMs?: number;
@@ -39,6 +41,8 @@ export interface RabbitNode {
   /** Environment for rabbitmqctl & co. aimed at this node. */
   readonly cliEnv: NodeJS.ProcessEnv;
   stop(options?: { keepData?: boolean }): Promise<void>;
+  /** Stops the node (SIGTERM, or SIGKILL with `kill`) and starts it again on the same ports and data. */
+  restart(options?: { kill?: boolean }): Promise<RabbitNode>;
 }
 
 /** Shared HOME so nodes and rabbitmqctl read the same Erlang cookie. */
@@ -66,7 +70,9 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
   const baseDir = options.baseDir ?? join(tmpdir(), 'mq-migrate', 'nodes', name);
   const adminUser = options.adminUser ?? 'admin';
   const adminPassword = options.adminPassword ?? `Adm1n-${randomBytes(8).toString('hex')}`;
-  const [amqpPort, managementPort, distPort] = [await freePort(), await freePort(), await freePort()];
+  const [amqpPort, managementPort, distPort] = options.ports
+    ? [options.ports.amqp, options.ports.management, options.ports.dist]
+    : [await freePort(), await freePort(), await freePort()];
   await mkdir(join(baseDir, 'log'), { recursive: true });
   await mkdir(join(baseDir, 'mnesia'), { recursive: true });
 
@@ -157,6 +163,13 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
     async stop({ keepData = false } = {}) {
       await stopPid(pid);
       if (!keepData && options.baseDir === undefined) await rm(baseDir, { recursive: true, force: true });
+    },
+    async restart({ kill = false } = {}) {
+      if (kill) process.kill(pid, 'SIGKILL');
+      await stopPid(pid);
+      const again = await startRabbitNode({ ...options, name, baseDir, adminUser, adminPassword, ports: { amqp: amqpPort, management: managementPort, dist: distPort } });
+      // The restarted node owns the folder only if this one did.
+      return options.baseDir === undefined ? { ...again, stop: async ({ keepData = false } = {}) => { await again.stop({ keepData: true }); if (!keepData) await rm(baseDir, { recursive: true, force: true }); } } : again;
     },
   };
 }

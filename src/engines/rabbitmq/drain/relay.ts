@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { QueueLedger } from '../../../model/ledger.js';
 import { ConnectionPool, type AmqpEndpoint } from './amqp-endpoint.js';
 import type { CheckpointStore } from './checkpoint.js';
-import { QueueMissingError, TargetRefusedError } from './errors.js';
+import { QueueMissingError, QueueTypeMismatchError, TargetRefusedError } from './errors.js';
+import { BrokerApiError } from '../../../model/errors.js';
+import { apiPath, type ManagementClient } from '../management-client.js';
 import { DUPLICATE_HEADER, MIGRATION_ID_HEADER, ORIGINAL_USER_ID_HEADER, stableMessageId } from './message-id.js';
 
 export interface DrainQueue {
@@ -11,6 +13,8 @@ export interface DrainQueue {
   name: string;
   /** The queue has a TTL (x-message-ttl or a policy's message-ttl): shortfalls count as expired. */
   hasTtl?: boolean;
+  /** The type the plan gives the queue on the target; checked before anything moves. */
+  expectedType?: 'classic' | 'quorum' | 'stream';
 }
 
 export interface DrainProgress {
@@ -40,6 +44,10 @@ export interface RelayOptions {
   /** With no delivery for this long and a zero depth, a queue counts as empty. */
   idleMs?: number;
   onProgress?: (progress: DrainProgress) => void;
+  /** Consuming stops this long before `deadline` so that what is in flight can be settled (default 2 s). */
+  flushMarginMs?: number;
+  /** The target's management API, to check queue types before draining. */
+  targetManagement?: ManagementClient;
 }
 
 const Checkpoint = z.strictObject({ ledger: QueueLedger, inDoubt: z.array(z.string()) });
@@ -94,6 +102,9 @@ async function openChannel<T extends Channel>(open: () => Promise<T>, side: 'sou
   }
 }
 
+/** Internal: the budget ended with rounds still unconfirmed. */
+class UnconfirmedAtDeadline extends Error {}
+
 interface Round {
   last: ConsumeMessage;
   count: number;
@@ -110,6 +121,7 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
   const maxInFlight = options.maxBatchesInFlight ?? 3;
   const idleMs = options.idleMs ?? 300;
 
+  if (queue.expectedType && options.targetManagement) await checkTargetType(options.targetManagement, queue, queue.expectedType);
   const sourceConnection = await sources.get(queue.vhost);
   const targetConnection = await targets.get(queue.vhost);
   const target = await openChannel<ConfirmChannel>(() => targetConnection.createConfirmChannel(), 'target', queue);
@@ -118,7 +130,7 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
 
   const ledger: QueueLedger = previous?.ledger
     ? { ...previous.ledger, status: 'in-progress', runs: previous.ledger.runs + 1 }
-    : { vhost: queue.vhost, queue: queue.name, strategy: 'relay', status: 'in-progress', sourceDepthAtStart: source.messageCount, targetDepthAtStart: target.messageCount, moved: 0, duplicates: 0, expired: 0, userIdRewritten: 0, runs: 1 };
+    : { vhost: queue.vhost, queue: queue.name, strategy: 'relay', status: 'in-progress', hasTtl: queue.hasTtl ?? false, sourceDepthAtStart: source.messageCount, targetDepthAtStart: target.messageCount, moved: 0, duplicates: 0, expired: 0, userIdRewritten: 0, runs: 1 };
   // Ids a crashed earlier run published without (recorded) acknowledgement. A redelivery of one is
   // a possible duplicate; one never redelivered was acknowledged after its checkpoint was written,
   // so it counts as moved once the queue is drained.
@@ -171,6 +183,7 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
         unseenInDoubt.delete(id);
       }
       const publishOptions = toPublishOptions(message, headers);
+      if (publishOptions.expiration !== undefined) ledger.hasTtl = true;
       if (publishOptions.userId !== undefined && publishOptions.userId !== targetUser) {
         // The target refuses a user_id other than the publishing user (406): keep it as a header.
         headers[ORIGINAL_USER_ID_HEADER] = publishOptions.userId;
@@ -187,13 +200,25 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
     });
     const last = batch[batch.length - 1];
     if (!last) return;
-    inFlight.push({ last, count: batch.length, duplicates, userIdRewritten, confirmed: Promise.all(confirmations).then(() => undefined) });
+    const confirmed = Promise.all(confirmations).then(() => undefined);
+    // A round abandoned by a failure rejects when its channel closes: that is not news.
+    confirmed.catch(() => undefined);
+    inFlight.push({ last, count: batch.length, duplicates, userIdRewritten, confirmed });
   };
 
+  // Consuming stops this long before the deadline, leaving time to confirm and acknowledge what
+  // was already handed to us.
+  const stopConsumingAt = options.deadline - (options.flushMarginMs ?? 2000);
   const settleOldest = async () => {
     const round = inFlight[0];
     if (!round) return;
-    await round.confirmed;
+    // A target in a memory or disk alarm withholds confirms: wait no longer than the budget.
+    const timeLeft = options.deadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), Math.max(0, timeLeft))));
+    const outcome = await Promise.race([round.confirmed.then(() => 'confirmed' as const), expired]);
+    clearTimeout(timer);
+    if (outcome === 'deadline') throw new UnconfirmedAtDeadline();
     if (failure) throw failure;
     // Returned messages are reported before the confirm: make sure none was.
     source.channel.ack(round.last, true);
@@ -218,7 +243,7 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
   try {
     for (;;) {
       if (failure) throw failure;
-      const timeLeft = options.deadline - Date.now();
+      const timeLeft = stopConsumingAt - Date.now();
       if (timeLeft <= 0) break;
       if (buffer.length >= batchSize || (buffer.length > 0 && Date.now() - lastDelivery >= 5)) {
         while (inFlight.length >= maxInFlight) await settleOldest();
@@ -254,19 +279,36 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
       ledger.sourceDepthAtEnd = messageCount;
       if (messageCount > 0) ledger.status = 'in-progress';
       const shortfall = ledger.sourceDepthAtStart - ledger.moved - messageCount;
-      if (queue.hasTtl && shortfall > 0) ledger.expired = shortfall;
+      if (ledger.hasTtl && shortfall > 0) ledger.expired = shortfall;
     }
     await saveCheckpoint([]);
     return { ...ledger };
   } catch (error) {
+    // What was published but not acknowledged stays in doubt for the next run; closing the
+    // channel returns it to the source queue.
+    if (error instanceof UnconfirmedAtDeadline) {
+      ledger.reason = 'the target withheld confirms until the time budget ran out (memory or disk alarm?); unconfirmed messages stay on the source';
+      await saveCheckpoint(pendingIds.flat());
+      return { ...ledger };
+    }
     ledger.status = 'failed';
     ledger.reason = (error as Error).message;
-    // What was published but not acknowledged stays in doubt for the next run.
     await saveCheckpoint(pendingIds.flat()).catch(() => undefined);
     throw error;
   } finally {
     await source.channel.close().catch(() => undefined);
     await target.channel.close().catch(() => undefined);
+  }
+}
+
+async function checkTargetType(management: ManagementClient, queue: DrainQueue, expected: string): Promise<void> {
+  try {
+    const found = await management.get<{ type?: string }>(`${apiPath('queues', queue.vhost, queue.name)}?disable_stats=true`, `queue "${queue.name}"`);
+    const actual = found.type ?? 'classic';
+    if (actual !== expected) throw new QueueTypeMismatchError(queue.vhost, queue.name, expected, actual);
+  } catch (error) {
+    if (error instanceof BrokerApiError && error.status === 404) throw new QueueMissingError('target', queue.vhost, queue.name);
+    throw error;
   }
 }
 

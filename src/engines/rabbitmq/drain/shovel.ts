@@ -32,6 +32,11 @@ async function readyCount(endpoint: AmqpEndpoint, vhost: string, queue: string):
   }
 }
 
+async function totalCount(management: ManagementClient, queue: DrainQueue): Promise<number> {
+  const q = await management.get<{ messages?: number; messages_unacknowledged?: number }>(apiPath('queues', queue.vhost, queue.name), `queue "${queue.name}"`);
+  return (q.messages ?? 0) + (q.messages_unacknowledged ?? 0);
+}
+
 /**
  * Drains queues with dynamic shovels (ack-mode on-confirm) declared on the broker that can reach
  * the other. The tool watches each one instead of trusting src-delete-after: when the source
@@ -66,6 +71,10 @@ export async function shovelDrain(options: ShovelOptions): Promise<QueueLedger[]
         runs += 1;
         await declare();
         while (Date.now() < options.deadline && (await readyCount(options.source, queue.vhost, queue.name)) > 0) await sleep(pollMs);
+        // Ready is 0, but the shovel may still hold messages it sent and has not seen confirmed:
+        // deleting it now would requeue them and they would be sent twice. Wait until the source
+        // counts nothing unacknowledged either (management statistics, which lag a few seconds).
+        while (Date.now() < options.deadline && (await totalCount(options.shovelHost, queue)) > 0) await sleep(pollMs);
         await options.shovelHost.delete(path, `shovel "${name}"`).catch(() => undefined);
         // Deleting the shovel requeues what it had not yet seen confirmed.
         await sleep(pollMs);
@@ -82,10 +91,12 @@ export async function shovelDrain(options: ShovelOptions): Promise<QueueLedger[]
         queue: queue.name,
         strategy: 'shovel',
         status,
+        hasTtl: queue.hasTtl ?? false,
         sourceDepthAtStart: startDepth,
         targetDepthAtStart: targetStart,
         moved: targetDepth - targetStart,
-        duplicates: 0,
+        // A shovel cannot mark copies; more arrivals than the source held can only be copies.
+        duplicates: Math.max(0, targetDepth - targetStart - startDepth),
         expired: 0,
         userIdRewritten: 0,
         sourceDepthAtEnd: endDepth,
