@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import amqp, { type ChannelModel, type ConsumeMessage } from '../../../src/engines/rabbitmq/amqp/client.js';
+import amqp, { type ConsumeMessage, type Options } from '../../../src/engines/rabbitmq/amqp/client.js';
 import { FileCheckpointStore, MemoryCheckpointStore } from '../../../src/engines/rabbitmq/drain/checkpoint.js';
 import { DUPLICATE_HEADER, MIGRATION_ID_HEADER, ORIGINAL_USER_ID_HEADER } from '../../../src/engines/rabbitmq/drain/message-id.js';
 import { relayDrain } from '../../../src/engines/rabbitmq/drain/relay.js';
@@ -27,7 +27,7 @@ async function declareBoth(name: string, args: Record<string, unknown> = {}, vho
   for (const node of [source, target]) await api(node).put(apiPath('queues', vhost, name), 'queue', { durable: true, arguments: args });
 }
 
-async function publish(node: RabbitNode, queue: string, count: number, make: (i: number) => { body?: Buffer; options?: amqp.Options.Publish } = () => ({})): Promise<void> {
+async function publish(node: RabbitNode, queue: string, count: number, make: (i: number) => { body?: Buffer; options?: Options.Publish } = () => ({})): Promise<void> {
   const connection = await connect(node);
   const channel = await connection.createConfirmChannel();
   for (let i = 0; i < count; i++) {
@@ -78,7 +78,7 @@ describe('relay drain against real brokers', () => {
       text: 'héllo',
       bytes: Buffer.from([0, 1, 2, 255]),
     };
-    const props: amqp.Options.Publish = {
+    const props: Options.Publish = {
       contentType: 'application/json', contentEncoding: 'gzip', deliveryMode: 2, priority: 4, correlationId: 'corr-1', replyTo: 'replies',
       expiration: '600000', messageId: 'msg-1', timestamp: 1700000123, type: 'order.created', userId: source.adminUser, appId: 'shop',
     };
@@ -223,6 +223,26 @@ describe('relay drain against real brokers', () => {
 
     expect(ledger?.status).toBe('drained');
     expect(new Set(messages.map(headerN)).size).toBe(30000);
+  }, 120000);
+
+  it('fails cleanly when the target node is killed mid-drain, and a re-run after it is back loses nothing', async () => {
+    await declareBoth('target-restart');
+    await publish(source, 'target-restart', 30000);
+    const checkpoints = new MemoryCheckpointStore();
+    const migrationId = nextId();
+
+    const drain = relayDrain({ migrationId, source: endpoint(source), target: endpoint(target), queues: [{ vhost: '/', name: 'target-restart' }], checkpoints, deadline: Date.now() + 60000, batchSize: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const restarting = target.restart({ kill: true });
+    await expect(drain).rejects.toThrow();
+    target = await restarting;
+    const [ledger] = await relayDrain({ migrationId, source: endpoint(source), target: endpoint(target), queues: [{ vhost: '/', name: 'target-restart' }], checkpoints, deadline: Date.now() + 60000 });
+    const messages = await readAll(target, 'target-restart');
+
+    expect(ledger?.status).toBe('drained');
+    expect(new Set(messages.map(headerN)).size).toBe(30000);
+    // Whatever the killed target had confirmed survived (persistent messages); copies are marked.
+    expect(messages.length - 30000).toBeLessThanOrEqual(ledger?.duplicates ?? 0);
   }, 120000);
 
   it('holds back while the target is in a memory alarm (connection.blocked), then finishes', async () => {

@@ -75,6 +75,19 @@ export class ConnectionPool {
   async close(): Promise<void> {
     const all = [...this.connections.values()];
     this.connections.clear();
-    await Promise.all(all.map(async (c) => (await c.catch(() => undefined))?.close().catch(() => undefined)));
+    await Promise.all(
+      all.map(async (pending) => {
+        const connection = await pending.catch(() => undefined);
+        if (!connection) return;
+        // A blocked broker does not read from the socket, so it never answers connection.close.
+        let timer: NodeJS.Timeout | undefined;
+        const closed = await Promise.race([
+          connection.close().then(() => true, () => true),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2000))),
+        ]);
+        clearTimeout(timer);
+        if (!closed) (connection.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+      }),
+    );
   }
 }

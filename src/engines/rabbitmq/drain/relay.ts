@@ -264,14 +264,19 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
       }
       await waitForWork(Math.min(buffer.length > 0 ? 5 : idleMs, Math.max(1, timeLeft)));
     }
-    // Stop deliveries, then publish and acknowledge everything already handed to us: closing a
-    // channel with unacknowledged messages would requeue them (a delivery attempt on quorum queues).
+    // Stop deliveries, settle what was published, and hand back what was not: it was never sent,
+    // so giving it back cannot cause a duplicate (on quorum queues it counts a delivery attempt).
     await source.channel.cancel(consumerTag);
-    while (buffer.length > 0) {
-      while (inFlight.length >= maxInFlight) await settleOldest();
-      await publishRound(buffer.splice(0, batchSize));
+    if (ledger.status === 'drained') {
+      while (buffer.length > 0) {
+        while (inFlight.length >= maxInFlight) await settleOldest();
+        await publishRound(buffer.splice(0, batchSize));
+      }
     }
     while (inFlight.length > 0) await settleOldest();
+    const unsent = buffer.splice(0);
+    const lastUnsent = unsent[unsent.length - 1];
+    if (lastUnsent) source.channel.nack(lastUnsent, true, true);
     if (ledger.status === 'drained') {
       ledger.moved += unseenInDoubt.size;
       unseenInDoubt.clear();
@@ -296,9 +301,20 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
     await saveCheckpoint(pendingIds.flat()).catch(() => undefined);
     throw error;
   } finally {
-    await source.channel.close().catch(() => undefined);
-    await target.channel.close().catch(() => undefined);
+    // A blocked target never answers a channel close: do not wait for it.
+    await closeWithin(() => source.channel.close(), 2000);
+    await closeWithin(() => target.channel.close(), 2000);
   }
+}
+
+export async function closeWithin(close: () => Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([
+    close().then(() => true, () => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return result;
 }
 
 async function checkTargetType(management: ManagementClient, queue: DrainQueue, expected: string): Promise<void> {
