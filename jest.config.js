@@ -14,4 +14,6 @@ export default {
   ],
   testTimeout: 120000,
   globalSetup: '<rootDir>/test/global-setup.js',
+  // Suites start real brokers and clients; a handle a library keeps open must not hang CI.
+  forceExit: true,
 };

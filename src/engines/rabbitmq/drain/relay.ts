@@ -108,8 +108,6 @@ class UnconfirmedAtDeadline extends Error {}
 interface Round {
   last: ConsumeMessage;
   count: number;
-  duplicates: number;
-  userIdRewritten: number;
   confirmed: Promise<void>;
 }
 
@@ -167,19 +165,15 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
     options.checkpoints.write(key, JSON.stringify({ ledger, inDoubt: [...unseenInDoubt, ...ids] } satisfies Checkpoint));
 
   const publishRound = async (batch: ConsumeMessage[]) => {
+    const last = batch[batch.length - 1];
+    if (!last) return;
     const ids = batch.map((m) => stableMessageId(queue.vhost, queue.name, m.properties, m.content));
-    pendingIds.push(ids);
-    // Write-ahead: these ids are in doubt until their round is acknowledged on the source.
-    await saveCheckpoint(pendingIds.flat());
-    let duplicates = 0;
-    let userIdRewritten = 0;
-    const confirmations: Promise<void>[] = [];
-    batch.forEach((message, i) => {
+    const prepared = batch.map((message, i) => {
       const id = ids[i] ?? '';
       const headers: Record<string, unknown> = { ...(message.properties.headers ?? {}), [MIGRATION_ID_HEADER]: id };
       if (message.fields.redelivered && crashedInDoubt.has(id)) {
         headers[DUPLICATE_HEADER] = true;
-        duplicates += 1;
+        ledger.duplicates += 1;
         unseenInDoubt.delete(id);
       }
       const publishOptions = toPublishOptions(message, headers);
@@ -188,22 +182,26 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
         // The target refuses a user_id other than the publishing user (406): keep it as a header.
         headers[ORIGINAL_USER_ID_HEADER] = publishOptions.userId;
         delete publishOptions.userId;
-        userIdRewritten += 1;
+        ledger.userIdRewritten += 1;
       }
-      confirmations.push(
+      return { message, options: { ...publishOptions, headers, mandatory: true } };
+    });
+    pendingIds.push(ids);
+    // Write-ahead: these ids are in doubt until their round is acknowledged on the source, and
+    // the duplicates this round re-sends are counted before they can exist.
+    await saveCheckpoint(pendingIds.flat());
+    const confirmations = prepared.map(
+      ({ message, options: publishOptions }) =>
         new Promise<void>((resolve, reject) =>
-          target.channel.publish('', queue.name, message.content, { ...publishOptions, headers, mandatory: true }, (error) =>
+          target.channel.publish('', queue.name, message.content, publishOptions, (error) =>
             error ? reject(new TargetRefusedError(queue.vhost, queue.name, 'negative confirm')) : resolve(),
           ),
         ),
-      );
-    });
-    const last = batch[batch.length - 1];
-    if (!last) return;
+    );
     const confirmed = Promise.all(confirmations).then(() => undefined);
     // A round abandoned by a failure rejects when its channel closes: that is not news.
     confirmed.catch(() => undefined);
-    inFlight.push({ last, count: batch.length, duplicates, userIdRewritten, confirmed });
+    inFlight.push({ last, count: batch.length, confirmed });
   };
 
   // Consuming stops this long before the deadline, leaving time to confirm and acknowledge what
@@ -225,8 +223,6 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
     inFlight.shift();
     pendingIds.shift();
     ledger.moved += round.count;
-    ledger.duplicates += round.duplicates;
-    ledger.userIdRewritten += round.userIdRewritten;
     options.onProgress?.({ vhost: queue.vhost, queue: queue.name, moved: ledger.moved, sourceDepthAtStart: ledger.sourceDepthAtStart, ratePerSecond: ((ledger.moved - movedAtStart) * 1000) / Math.max(1, Date.now() - started) });
   };
 
