@@ -23,6 +23,8 @@ export interface DrainProgress {
   moved: number;
   sourceDepthAtStart: number;
   ratePerSecond: number;
+  /** Seconds until the depth seen at start is moved, at the current rate (new arrivals not counted). */
+  etaSeconds: number | undefined;
 }
 
 export interface RelayOptions {
@@ -223,7 +225,11 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
     inFlight.shift();
     pendingIds.shift();
     ledger.moved += round.count;
-    options.onProgress?.({ vhost: queue.vhost, queue: queue.name, moved: ledger.moved, sourceDepthAtStart: ledger.sourceDepthAtStart, ratePerSecond: ((ledger.moved - movedAtStart) * 1000) / Math.max(1, Date.now() - started) });
+    if (options.onProgress) {
+      const ratePerSecond = ((ledger.moved - movedAtStart) * 1000) / Math.max(1, Date.now() - started);
+      const remaining = Math.max(0, ledger.sourceDepthAtStart - ledger.moved);
+      options.onProgress({ vhost: queue.vhost, queue: queue.name, moved: ledger.moved, sourceDepthAtStart: ledger.sourceDepthAtStart, ratePerSecond, etaSeconds: ratePerSecond > 0 ? remaining / ratePerSecond : undefined });
+    }
   };
 
   const waitForWork = (ms: number) =>
