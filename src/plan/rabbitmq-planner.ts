@@ -58,6 +58,9 @@ export function planRabbitMigration(inventory: RabbitInventory, optionsInput: Ra
       exclude(object, 'RMQ-TRANSIENT-QUEUE');
       continue;
     }
+    if (q.autoDelete) {
+      findings.push({ code: 'RMQ-AUTO-DELETE-QUEUE', severity: 'info', object, message: `${object.label} is auto-delete: it is replicated but its messages are not drained, since the broker deletes it (and what it holds) when the drain's consumer leaves`, fix: 'Let its consumers empty it before cutover; they re-create it on the target.' });
+    }
     const policy = q.type === 'classic' ? effectivePolicy(q, t.policies) : undefined;
     if (policy && mirroringKeys(policy).length > 0) planMirroredQueue(q, policy, object);
   }

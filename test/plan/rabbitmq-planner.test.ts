@@ -164,3 +164,11 @@ describe('planRabbitMigration', () => {
     expect(finding?.message).toContain('3 connection(s) with 7 channel(s) as user "app" in vhost "orders"');
   });
 });
+
+describe('planRabbitMigration: queues that are not drained', () => {
+  it('reports auto-delete queues as replicated but not drained', () => {
+    const plan = planRabbitMigration(rabbitInventory({ queues: [queue('tmp', { autoDelete: true }), queue('jobs')] }));
+
+    expect(plan.findings.filter((f) => f.code === 'RMQ-AUTO-DELETE-QUEUE').map((f) => f.object?.label)).toEqual(['queue "tmp" in vhost "/"']);
+  });
+});
