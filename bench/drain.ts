@@ -134,7 +134,7 @@ export async function run(): Promise<BenchResult> {
     }
     ratios.push(ratio(`relay peak RSS for ${big.toLocaleString('en-US')} messages (MiB)`, rss[big] ?? Infinity, '<=', 256));
     ratios.push(ratio(`relay peak RSS ${big.toLocaleString('en-US')} ÷ 100,000 (flat in queue length)`, (rss[big] ?? Infinity) / (rss[100_000] ?? 1), '<=', 1.2));
-    notes.push('relay: prefetch 2,000, rounds of 500, 3 rounds in flight per queue; shovels run on the source node (direct amqp:// source), one per queue');
+    notes.push('relay: prefetch 4,000 (64 MiB window), rounds of 500, 6 rounds in flight per queue; shovels run on the source node (direct amqp:// source), one per queue');
     return { title: 'RabbitMQ drain: relay vs dynamic shovel (RabbitMQ 3.10, two local nodes)', rows, ratios, notes };
   } finally {
     await Promise.all([source.stop(), target.stop()]);

@@ -37,8 +37,13 @@ export interface RelayOptions {
   deadline: number;
   /** Queues drained at once. */
   concurrency?: number;
-  /** Unacknowledged messages the source may hand us per queue: bounds memory. */
+  /** Unacknowledged messages the source may hand us per queue (default 4,000). */
   prefetch?: number;
+  /**
+   * Bytes of message bodies held per queue at most (default 64 MiB): for large messages the
+   * prefetch is lowered so that prefetch x average size stays under it.
+   */
+  maxWindowBytes?: number;
   /** Messages per publish/confirm/ack round. */
   batchSize?: number;
   /** Publish rounds awaiting confirms at once per queue. */
@@ -110,15 +115,17 @@ class UnconfirmedAtDeadline extends Error {}
 interface Round {
   last: ConsumeMessage;
   count: number;
+  bytes: number;
   confirmed: Promise<void>;
 }
 
 async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: ConnectionPool, targets: ConnectionPool): Promise<QueueLedger> {
   const key = checkpointKey(options.migrationId, queue.vhost, queue.name);
   const previous = await loadCheckpoint(options.checkpoints, key);
-  const prefetch = options.prefetch ?? 2000;
+  const prefetch = options.prefetch ?? 4000;
   const batchSize = options.batchSize ?? 500;
-  const maxInFlight = options.maxBatchesInFlight ?? 3;
+  const maxInFlight = options.maxBatchesInFlight ?? 6;
+  const maxWindowBytes = options.maxWindowBytes ?? 64 * 1024 * 1024;
   const idleMs = options.idleMs ?? 300;
 
   if (queue.expectedType && options.targetManagement) await checkTargetType(options.targetManagement, queue, queue.expectedType);
@@ -148,6 +155,9 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
   const buffer: ConsumeMessage[] = [];
   let wake: (() => void) | undefined;
   let lastDelivery = Date.now();
+  let currentPrefetch = prefetch;
+  let bytesSeen = 0;
+  let messagesSeen = 0;
   await source.channel.prefetch(prefetch);
   const { consumerTag } = await source.channel.consume(queue.name, (message) => {
     if (message === null) {
@@ -203,7 +213,7 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
     const confirmed = Promise.all(confirmations).then(() => undefined);
     // A round abandoned by a failure rejects when its channel closes: that is not news.
     confirmed.catch(() => undefined);
-    inFlight.push({ last, count: batch.length, confirmed });
+    inFlight.push({ last, count: batch.length, bytes: batch.reduce((sum, m) => sum + m.content.length, 0), confirmed });
   };
 
   // Consuming stops this long before the deadline, leaving time to confirm and acknowledge what
@@ -225,6 +235,15 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
     inFlight.shift();
     pendingIds.shift();
     ledger.moved += round.count;
+    bytesSeen += round.bytes;
+    messagesSeen += round.count;
+    // Large messages: keep prefetch x average size under the byte window (basic.qos applies to
+    // the deliveries that follow).
+    const fitting = Math.max(1, Math.min(prefetch, Math.floor(maxWindowBytes / Math.max(1, bytesSeen / messagesSeen))));
+    if (fitting !== currentPrefetch && (fitting < currentPrefetch || fitting > currentPrefetch * 2)) {
+      currentPrefetch = fitting;
+      await source.channel.prefetch(fitting);
+    }
     if (options.onProgress) {
       const ratePerSecond = ((ledger.moved - movedAtStart) * 1000) / Math.max(1, Date.now() - started);
       const remaining = Math.max(0, ledger.sourceDepthAtStart - ledger.moved);
