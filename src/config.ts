@@ -33,6 +33,27 @@ export function readConfig(env: Environment): Config {
   };
 }
 
+/** The workflow's notification settings: the approvals topic and the event bus for summaries. */
+export interface WorkflowConfig {
+  approvalTopicArn: string;
+  eventBusName: string;
+}
+
+export function readWorkflowConfig(env: Environment): WorkflowConfig {
+  return {
+    approvalTopicArn: requireEnv(env, 'APPROVAL_TOPIC_ARN'),
+    eventBusName: requireEnv(env, 'EVENT_BUS_NAME'),
+  };
+}
+
+let workflow: WorkflowConfig | undefined;
+
+/** Read on first use by the handlers that notify (approval, report, drift). */
+export function workflowConfig(): WorkflowConfig {
+  workflow ??= readWorkflowConfig(process.env);
+  return workflow;
+}
+
 let loaded: Config | undefined;
 
 /** The process's configuration, read on first use (at cold start, in a handler module) and kept. */

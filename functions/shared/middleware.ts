@@ -45,6 +45,9 @@ export function parseInput<S extends z.ZodType>(schema: S): MiddlewareObj<z.outp
         throw new ValidationError('event', 'must be a JSON object');
       }
       request.event = parseOrThrow(schema, event, '');
+      // The migration id correlates every log line of a migration, across its steps.
+      const migrationId = (request.event as { migrationId?: unknown }).migrationId;
+      if (typeof migrationId === 'string') logger.setCorrelationId(migrationId);
     },
   };
 }

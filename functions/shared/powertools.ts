@@ -1,7 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { route53, ssm } from '../../src/aws/cutover.js';
 import { s3 } from '../../src/aws/documents.js';
+import { eventBridge, sns } from '../../src/aws/notifications.js';
 import { secretsManager } from '../../src/aws/secrets.js';
 
 /**
@@ -18,5 +20,6 @@ export const tracer = new Tracer();
 // tracing is off: outside Lambda, under `sam local`, or with POWERTOOLS_TRACE_ENABLED=false).
 tracer.captureAWSv3Client(s3);
 tracer.captureAWSv3Client(secretsManager);
+for (const client of [sns, eventBridge, ssm, route53]) tracer.captureAWSv3Client(client);
 
 export { MetricUnit };

@@ -83,3 +83,31 @@ export async function getDocument<T>(ref: DocumentRef, schema: z.ZodType<T>): Pr
   }
   return parseOrThrow(schema, value, where) as T;
 }
+
+/** Like getDocument, but a missing document is `undefined` rather than an error. */
+export async function findDocument<T>(ref: DocumentRef, schema: z.ZodType<T>): Promise<T | undefined> {
+  try {
+    return await getDocument(ref, schema);
+  } catch (error) {
+    if (error instanceof ValidationError && error.rule === 'document does not exist') return undefined;
+    throw error;
+  }
+}
+
+/** Stores a text document (the Markdown report), encrypted at rest like the JSON ones. */
+export async function putText(bucket: string, key: string, text: string, contentType = 'text/markdown; charset=utf-8'): Promise<StoredDocument> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType, ServerSideEncryption: 'AES256' }));
+  return { bucket, key, bytes: Buffer.byteLength(text) };
+}
+
+/** Reads a text document; a missing one is a ValidationError naming it. */
+export async function getText(ref: DocumentRef): Promise<string> {
+  const where = `s3://${ref.bucket}/${ref.key}`;
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    return (await response.Body?.transformToString('utf-8')) ?? '';
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error as { name?: unknown }).name === 'NoSuchKey') throw new ValidationError(where, 'document does not exist', `${where}: document does not exist`, { cause: error });
+    throw error;
+  }
+}

@@ -10,6 +10,9 @@ const EXIT_CODES: Record<string, number> = {
   VerificationError: 4,
   PlanBlockedError: 5,
   HarnessError: 6,
+  MigrationExistsError: 2,
+  MigrationNotFoundError: 2,
+  ApprovalRejectedError: 4,
 };
 
 export function exitCodeFor(error: unknown): number {

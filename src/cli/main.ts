@@ -12,6 +12,8 @@ import { planRabbitMigration } from '../plan/rabbitmq-planner.js';
 import { renderPlanMarkdown } from '../plan/report.js';
 import { exitCodeFor } from './exit-codes.js';
 import { runTopologyDemo } from './demo.js';
+import { registerLocalCommand } from './local-command.js';
+import { registerOrchestrationCommands } from './orchestration-commands.js';
 
 /** Passwords never come on the command line (shell history, `ps`): they come from a variable. */
 function passwordFrom(variable: string, field: string): string {
@@ -118,12 +120,24 @@ export function buildProgram(out: (text: string) => void): Command {
 
   program
     .command('demo')
-    .description('local demo: real source and target RabbitMQ nodes, inventory, plan, replication, report')
+    .description('local demo: the real migration state machine between a sample on-premises RabbitMQ and a local Amazon MQ broker, then the report')
     .option('--keep', 'leave the brokers running at the end', false)
-    .action(async (opts: { keep: boolean }) => {
-      await runTopologyDemo({ out, keep: opts.keep });
+    .option('--yes', 'approve the cutover without asking', false)
+    .option('--messages <n>', 'messages to put on the sample queues first', (v) => Number(v), 10000)
+    .option('--verbose', 'print the handlers\' logs', false)
+    .option('--topology-only', 'the earlier demo: inventory, plan and replication between two nodes, no state machine', false)
+    .action(async (opts: { keep: boolean; yes: boolean; messages: number; verbose: boolean; topologyOnly: boolean }) => {
+      if (opts.topologyOnly) {
+        await runTopologyDemo({ out, keep: opts.keep });
+        return;
+      }
+      if (!Number.isInteger(opts.messages) || opts.messages < 0) throw new ValidationError('--messages', 'must be a whole number of messages');
+      const { runMigrationDemo } = await import('./migration-demo.js');
+      process.exitCode = await runMigrationDemo({ out, keep: opts.keep, yes: opts.yes, messages: opts.messages, verbose: opts.verbose });
     });
 
+  registerOrchestrationCommands(program, out);
+  registerLocalCommand(program, out);
   return program;
 }
 

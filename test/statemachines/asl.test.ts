@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import * as errors from '../../src/model/errors.js';
+import * as amazonMqErrors from '../../src/amazonmq/errors.js';
+import * as drainErrors from '../../src/engines/rabbitmq/drain/errors.js';
+import * as modelErrors from '../../src/model/errors.js';
+import * as workflowErrors from '../../src/orchestration/errors.js';
+
+/** Every module whose error classes handlers throw: their names are what ErrorEquals may say. */
+const errors = { ...modelErrors, ...amazonMqErrors, ...drainErrors, ...workflowErrors };
 
 /**
  * Every statemachines/*.asl.json: valid Amazon States Language (asl-validator), and the house
@@ -70,6 +76,23 @@ function allStates(definition: Definition): [string, State, Definition][] {
   });
 }
 
+/** Names of the states every path from `start` can end in (Succeed, Fail, or End: true), following Next, Choices, Default and Catch. */
+function terminalStates(scope: Definition, start: string): string[] {
+  const seen = new Set<string>();
+  const ends = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const state = scope.States[name];
+    if (!state) return;
+    const next = [state.Next, state.Default, ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next), ...((state.Catch as Catcher[] | undefined) ?? []).map((c) => c.Next)].filter((n): n is string => typeof n === 'string');
+    if (state.Type === 'Succeed' || state.Type === 'Fail' || state.End === true) ends.add(name);
+    next.forEach(visit);
+  };
+  visit(start);
+  return [...ends];
+}
+
 /** Problems with the house rules; empty when the definition keeps them. */
 function houseRuleProblems(definition: Definition): string[] {
   const problems: string[] = [];
@@ -101,7 +124,8 @@ function houseRuleProblems(definition: Definition): string[] {
       if (typeof catcher.ResultPath !== 'string' || !catcher.ResultPath.startsWith('$.')) {
         problems.push(`${name}.Catch[${i}]: ResultPath ${JSON.stringify(catcher.ResultPath)} does not keep the input (use e.g. "$.error")`);
       }
-      if (scope.States[catcher.Next]?.Type !== 'Fail') problems.push(`${name}.Catch[${i}]: leads to ${catcher.Next}, not a Fail state`);
+      const ends = terminalStates(scope, catcher.Next);
+      if (ends.length === 0 || ends.some((end) => scope.States[end]?.Type !== 'Fail')) problems.push(`${name}.Catch[${i}]: leads to ${catcher.Next}, from where not every path ends in a Fail state (${ends.join(', ')})`);
     }
     if (!catchers.some((c) => c.ErrorEquals.includes('States.ALL'))) problems.push(`${name}: Catch does not cover States.ALL`);
 
@@ -110,10 +134,10 @@ function houseRuleProblems(definition: Definition): string[] {
     }
 
     // Lambda tasks: functions only by placeholder, and only references and summaries into the state.
-    if (state.Resource === 'arn:aws:states:::lambda:invoke') {
+    if (String(state.Resource).startsWith('arn:aws:states:::lambda:invoke')) {
       const parameters = state.Parameters as Record<string, unknown> | undefined;
       if (!/^\$\{[A-Za-z0-9]+\}$/.test(String(parameters?.FunctionName))) problems.push(`${name}: FunctionName must be a \${...} placeholder`);
-      if (state.ResultSelector === undefined) problems.push(`${name}: no ResultSelector: the whole Lambda response would enter the state`);
+      if (state.Resource === 'arn:aws:states:::lambda:invoke' && state.ResultSelector === undefined) problems.push(`${name}: no ResultSelector: the whole Lambda response would enter the state`);
       if (typeof state.ResultPath !== 'string' || !state.ResultPath.startsWith('$.')) problems.push(`${name}: ResultPath must put the result beside the input`);
     }
   }
@@ -143,35 +167,89 @@ describe.each(files)('statemachines/%s', (file) => {
 
 describe('statemachines/migration.asl.json', () => {
   const definition = load('migration.asl.json');
+  const { States } = definition;
+  const nextOf = (name: string) => States[name]?.Next;
 
-  it('runs Inventory, then Plan, then stops on blockers or goes on to Replicate', () => {
-    const { States } = definition;
-    expect(States[States[definition.StartAt]?.Next as string]?.Resource).toBe('arn:aws:states:::lambda:invoke');
-    expect(States.Inventory?.Next).toBe('Plan');
-    expect(States.Plan?.Next).toBe('HasBlockers');
-    expect(States.HasBlockers).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.plan.blockers[0]', IsPresent: true, Next: 'PlanBlocked' }], Default: 'Replicate' });
-    expect(States.Replicate?.Next).toBe('Replicated');
-    expect(States.Replicated?.Type).toBe('Succeed');
+  it('runs inventory, plan, provision, replicate, pre-drain, approval, cutover, final drain, verify and report, in that order', () => {
+    const path: string[] = [];
+    let at: string | undefined = States.ApplyDefaults?.Next as string | undefined;
+    const choiceDefaults: Record<string, string> = {};
+    while (at && !path.includes(at)) {
+      path.push(at);
+      const state = States[at];
+      at = state?.Type === 'Choice' ? (choiceDefaults[at] ?? (state.Default as string | undefined)) : (state?.Next as string | undefined);
+      if (at === 'WaitForBroker' && path.includes('DescribeBroker')) at = 'UseTarget';
+      if (at === 'WaitForClients') at = 'FinalDrain';
+    }
+    expect(path).toEqual(['Inventory', 'Plan', 'HasBlockers', 'Provision', 'WaitForBroker', 'DescribeBroker', 'BrokerReady', 'UseTarget', 'Replicate', 'IsDryRun', 'PrepareDrain', 'PreDrain', 'RequestApproval', 'Cutover', 'CheckClients', 'ClientsGone', 'FinalDrain', 'Verify', 'ReportSucceeded', 'Migrated']);
+    expect(States.Migrated?.Type).toBe('Succeed');
   });
 
-  it('fails with PlanBlockedError and names the plan document in the cause', () => {
-    const blocked = definition.States.PlanBlocked;
-    expect(blocked).toMatchObject({ Type: 'Fail', Error: 'PlanBlockedError' });
-    expect(String(blocked?.CausePath)).toContain('$.plan.document.bucket');
-    expect(String(blocked?.CausePath)).toContain('$.plan.document.key');
+  it('stops on unaccepted blockers with the report, failing with PlanBlockedError that names the plan and the report', () => {
+    expect(States.HasBlockers).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.plan.blockers[0]', IsPresent: true, Next: 'ReportBlocked' }], Default: 'Provision' });
+    expect(nextOf('ReportBlocked')).toBe('DescribeBlockers');
+    expect(nextOf('DescribeBlockers')).toBe('PlanBlocked');
+    expect(States.PlanBlocked).toMatchObject({ Type: 'Fail', Error: 'PlanBlockedError', CausePath: '$.blocked.cause' });
+    const cause = JSON.stringify(States.DescribeBlockers?.Parameters);
+    for (const path of ['$.plan.blockers', '$.plan.document.bucket', '$.plan.document.key', '$.report.report.markdown.key']) expect(cause).toContain(path);
+  });
+
+  it('waits for the broker in a Wait loop until DescribeBroker says ready', () => {
+    expect(States.BrokerReady).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.brokerStatus.ready', BooleanEquals: true, Next: 'UseTarget' }], Default: 'WaitForBroker' });
+    expect(States.WaitForBroker).toMatchObject({ Type: 'Wait', Next: 'DescribeBroker' });
+  });
+
+  it.each(['PreDrain', 'FinalDrain'])('%s is a Map over the stored batches whose items loop the Drain function until done', (name) => {
+    const map = States[name] as State & { ItemProcessor: Definition; ItemsPath: string; ItemSelector: Record<string, string> };
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.drainQueues.batches' });
+    expect(map.ItemSelector['phase']).toBe(name === 'PreDrain' ? 'pre' : 'final');
+    const inner = map.ItemProcessor.States;
+    const drain = inner[`${name}DrainBatch`] as State & { Parameters: { FunctionName: string; Payload: Record<string, string> } };
+    expect(drain.Parameters.FunctionName).toBe('${DrainFunctionArn}');
+    expect(drain.Parameters.Payload['budgetEndsAt.$']).toBe('$.result.budgetEndsAt');
+    expect(inner[`${name}BatchDone`]).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.result.done', BooleanEquals: true }], Default: `${name}DrainBatch` });
+  });
+
+  it('gates the cutover on an approval that waits for a task token, with a timeout; a rejection goes to the report', () => {
+    const gate = States.RequestApproval as State & { Parameters: { Payload: Record<string, unknown> }; Catch: Catcher[] };
+    expect(gate.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(gate.Parameters.Payload['taskToken.$']).toBe('$$.Task.Token');
+    expect(gate.TimeoutSeconds).toEqual(expect.any(Number));
+    expect(gate.Catch[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['ApprovalRejectedError', 'States.Timeout']), ResultPath: '$.error', Next: 'ReportFailure' });
+    expect(gate.Next).toBe('Cutover');
+    expect(States.ClientsGone).toMatchObject({ Choices: [{ Variable: '$.clients.proceed', BooleanEquals: true, Next: 'FinalDrain' }], Default: 'WaitForClients' });
+  });
+
+  it('ends a failed verify or a rejected approval in Failed with the report, offering the reverse drain', () => {
+    expect((States.Verify?.Catch as Catcher[])[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['VerificationError']), Next: 'ReportFailure' });
+    expect(nextOf('ReportFailure')).toBe('CanRollBack');
+    const rules = JSON.stringify(States.CanRollBack);
+    for (const error of ['ApprovalRejectedError', 'VerificationError']) expect(rules).toContain(error);
+    expect(States.CanRollBack?.Default).toBe('Failed');
+    expect(States.OfferRollback?.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(nextOf('ReverseDrain')).toBe('ReportRolledBack');
+    expect(nextOf('ReportRolledBack')).toBe('Failed');
+    expect(States.Failed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('sends every step failure before the approval through the report', () => {
+    for (const name of ['Inventory', 'Plan', 'Provision', 'DescribeBroker', 'Replicate', 'PrepareDrain', 'PreDrain', 'Cutover', 'CheckClients', 'FinalDrain', 'Verify']) {
+      expect([name, (States[name]?.Catch as Catcher[])[0]]).toEqual([name, expect.objectContaining({ ErrorEquals: expect.arrayContaining(['States.ALL']), ResultPath: '$.error', Next: 'ReportFailure' })]);
+    }
   });
 });
 
 describe('statemachines/migration.asl.json and the handlers it invokes', () => {
   const definition = load('migration.asl.json');
-  const tasks = Object.entries(definition.States).filter(([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke');
+  const tasks = allStates(definition).filter(([, state]) => String(state.Resource).startsWith('arn:aws:states:::lambda:invoke'));
 
-  // `${InventoryFunctionArn}` runs functions/inventory/handler.ts, whose input schema is InventoryInput.
-  it.each(tasks)('%s sends exactly the fields its handler accepts, and every field it requires', async (_name, state) => {
-    Object.assign(process.env, { DOCUMENTS_BUCKET: 'mq-migrate-documentsbucket-1x2y3z4w5v6u', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'eu-west-1' });
+  // `${DescribeBrokerFunctionArn}` runs functions/describe-broker/handler.ts, whose input schema is DescribeBrokerInput.
+  it.each(tasks.map(([name, state]) => [name, state] as const))('%s sends exactly the fields its handler accepts, and every field it requires', async (_name, state) => {
+    Object.assign(process.env, { DOCUMENTS_BUCKET: 'mq-migrate-documentsbucket-1x2y3z4w5v6u', APPROVAL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:approvals', EVENT_BUS_NAME: 'default', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'eu-west-1' });
     const parameters = state.Parameters as { FunctionName: string; Payload: Record<string, unknown> };
     const step = /^\$\{(\w+)FunctionArn\}$/.exec(parameters.FunctionName)?.[1] ?? '';
-    const module = (await import(`../../functions/${step.toLowerCase()}/handler.js`)) as Record<string, unknown>;
+    const folder = step.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+    const module = (await import(`../../functions/${folder}/handler.js`)) as Record<string, unknown>;
     const schema = module[`${step}Input`] as { shape: Record<string, { safeParse: (v: unknown) => { success: boolean } }> };
 
     const sent = Object.keys(parameters.Payload).map((key) => key.replace(/\.\$$/, ''));

@@ -266,7 +266,7 @@ function placeholderProblems(template: Template, read: (path: string) => string)
 // ---- IAM ----------------------------------------------------------------------------------------
 
 /** Statements whose Resource is "*" must say why by their Sid: AWS offers nothing narrower for them. */
-const WILDCARD_ALLOWED_SIDS = new Set(['LogDeliveryHasNoResourceLevelPermissions']);
+const WILDCARD_ALLOWED_SIDS = new Set(['LogDeliveryHasNoResourceLevelPermissions', 'AmazonMqCallsWithoutResourceLevelPermissions']);
 
 function statements(resource: CfnResource): JsonObject[] {
   const policies = resource.Properties?.Policies;
@@ -301,11 +301,15 @@ const functions = resourcesOfType('AWS::Serverless::Function');
 const globalFunction = template.Globals?.Function ?? {};
 
 describe('template.yaml against the CloudFormation and SAM specifications', () => {
-  it('is a SAM template with the state machine, three functions and the documents bucket', () => {
+  it('is a SAM template with the two state machines, one function per step, the bucket, the approvals topic and the drift schedule', () => {
     expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
-    expect(functions.map(([name]) => name).sort()).toEqual(['InventoryFunction', 'PlanFunction', 'ReplicateFunction']);
-    expect(resourcesOfType('AWS::Serverless::StateMachine')).toHaveLength(1);
+    expect(functions.map(([name]) => name).sort()).toEqual(
+      ['Approval', 'Cutover', 'DescribeBroker', 'Drain', 'Drift', 'Inventory', 'Plan', 'PrepareDrain', 'Provision', 'Replicate', 'Report', 'Rollback', 'Verify', 'WaitForClients'].map((n) => `${n}Function`),
+    );
+    expect(resourcesOfType('AWS::Serverless::StateMachine').map(([name]) => name).sort()).toEqual(['DriftStateMachine', 'MigrationStateMachine']);
     expect(resourcesOfType('AWS::S3::Bucket')).toHaveLength(1);
+    expect(resourcesOfType('AWS::SNS::Topic')).toHaveLength(1);
+    expect(resourcesOfType('AWS::Scheduler::Schedule')).toHaveLength(1);
   });
 
   it('uses only known resource types, properties (at every depth) and required properties', () => {
@@ -439,7 +443,7 @@ describe('template.yaml: functions', () => {
 
   it('puts the functions that reach brokers in the VPC, and only those', () => {
     const inVpc = functions.filter(([, r]) => r.Properties?.VpcConfig !== undefined).map(([name]) => name);
-    expect(inVpc.sort()).toEqual(['InventoryFunction', 'ReplicateFunction']);
+    expect(inVpc.sort()).toEqual(['DrainFunction', 'DriftFunction', 'InventoryFunction', 'ReplicateFunction', 'RollbackFunction', 'VerifyFunction', 'WaitForClientsFunction']);
     for (const name of inVpc) expect(template.Resources[name]?.Properties?.VpcConfig).toEqual({ SubnetIds: { Ref: 'SubnetIds' }, SecurityGroupIds: { Ref: 'SecurityGroupIds' } });
   });
 
@@ -459,10 +463,10 @@ describe('template.yaml: functions', () => {
   });
 });
 
-describe('template.yaml: state machine, bucket, outputs', () => {
-  const [[, machine] = ['', { Type: '' }]] = resourcesOfType('AWS::Serverless::StateMachine');
+describe('template.yaml: state machines, bucket, topic, schedule, alarms, outputs', () => {
+  const machines = resourcesOfType('AWS::Serverless::StateMachine');
 
-  it('logs to its own log group and is traced', () => {
+  it.each(machines)('%s logs to its own log group and is traced', (_name, machine) => {
     expect(machine.Properties?.Tracing).toEqual({ Enabled: true });
     const logging = machine.Properties?.Logging as JsonObject;
     expect(logging.Level).toBe('ALL');
@@ -471,13 +475,35 @@ describe('template.yaml: state machine, bucket, outputs', () => {
     expect(template.Resources[groupName[0] ?? '']?.Type).toBe('AWS::Logs::LogGroup');
   });
 
-  it('may invoke exactly the three functions (and their versions), nothing else', () => {
+  it.each(machines)('%s may invoke exactly the functions its definition names (and their versions), nothing else', (_name, machine) => {
+    const used = [...read(String(machine.Properties?.DefinitionUri)).matchAll(/\$\{(\w+)Arn\}/g)].map((m) => m[1] ?? '');
     const invoke = statements(machine).filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
     const resources = [invoke[0]?.Resource].flat();
-    const expected = functions.flatMap(([name]) => [{ 'Fn::GetAtt': [name, 'Arn'] }, { 'Fn::Sub': `\${${name}.Arn}:*` }]);
+    const expected = [...new Set(used)].flatMap((name) => [{ 'Fn::GetAtt': [name, 'Arn'] }, { 'Fn::Sub': `\${${name}.Arn}:*` }]);
     expect(resources).toHaveLength(expected.length);
     expect(resources).toEqual(expect.arrayContaining(expected));
+  });
+
+  it.each(machines)('%s has an alarm on failed executions that notifies the topic', (name) => {
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties?.Dimensions).includes(`{"Ref":"${name}"}`));
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.[1].Properties).toMatchObject({ Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', AlarmActions: [{ Ref: 'ApprovalTopic' }] });
+  });
+
+  it('lets the approval function publish to the approvals topic only, and the cutover touch only prefixed parameters', () => {
+    const approval = statements(template.Resources.ApprovalFunction as CfnResource).find((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(approval?.Resource).toEqual({ Ref: 'ApprovalTopic' });
+    const cutover = statements(template.Resources.CutoverFunction as CfnResource).find((s) => [s.Action].flat().includes('ssm:PutParameter'));
+    expect(JSON.stringify(cutover?.Resource)).toContain(':parameter/${CutoverParameterPrefix}*');
+  });
+
+  it('starts the drift check from EventBridge Scheduler with a role that may start only that state machine', () => {
+    const [[, schedule] = ['', { Type: '' }]] = resourcesOfType('AWS::Scheduler::Schedule');
+    expect((schedule.Properties?.Target as JsonObject).Arn).toEqual({ Ref: 'DriftStateMachine' });
+    const role = template.Resources.DriftSchedulerRole as CfnResource;
+    const policy = ((role.Properties?.Policies as JsonObject[])[0]?.PolicyDocument as JsonObject).Statement as JsonObject[];
+    expect(policy).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: 'DriftStateMachine' } })]);
   });
 
   it('keeps documents in an encrypted, private bucket that refuses plain HTTP', () => {
@@ -489,8 +515,10 @@ describe('template.yaml: state machine, bucket, outputs', () => {
     expect(statements(policy)).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
   });
 
-  it('outputs the state machine ARN and the bucket name', () => {
+  it('outputs the state machine ARNs, the bucket name and the topic', () => {
     expect(template.Outputs?.MigrationStateMachineArn?.Value).toEqual({ Ref: 'MigrationStateMachine' });
+    expect(template.Outputs?.DriftStateMachineArn?.Value).toEqual({ Ref: 'DriftStateMachine' });
+    expect(template.Outputs?.ApprovalTopicArn?.Value).toEqual({ Ref: 'ApprovalTopic' });
     expect(template.Outputs?.DocumentsBucketName?.Value).toEqual({ Ref: 'DocumentsBucket' });
   });
 });

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { provisionInputFromRabbitPlan } from '../../src/amazonmq/provision-input.js';
+import { describeBrokerForWait, provisionBroker } from '../../src/amazonmq/provisioner.js';
+import { assertMigrationDocument, DocumentRef, getDocument } from '../../src/aws/documents.js';
+import { config } from '../../src/config.js';
+import { RabbitPlan } from '../../src/model/plan.js';
+import { TargetInput } from '../../src/orchestration/input.js';
+import type { BrokerProvisioner } from '../../src/orchestration/ports.js';
+import { lambdaHandler } from '../shared/middleware.js';
+import { logger, metrics, MetricUnit } from '../shared/powertools.js';
+import { MigrationIdField } from '../shared/workflow.js';
+
+export const ProvisionInput = z.strictObject({
+  migrationId: MigrationIdField,
+  plan: DocumentRef,
+  target: TargetInput,
+});
+
+export interface ProvisionDeps {
+  bucket: string;
+  provisioner: BrokerProvisioner;
+}
+
+/** The production provisioner: Amazon MQ through its SDK (src/amazonmq/provisioner.ts). */
+export const amazonMqProvisioner = (): BrokerProvisioner => ({
+  provision: (input) => provisionBroker(input),
+  describe: (brokerId) => describeBrokerForWait(brokerId),
+});
+
+export const defaultProvisionDeps = (): ProvisionDeps => ({ bucket: config().documentsBucket, provisioner: amazonMqProvisioner() });
+
+/** Creates (or finds again) the migration's Amazon MQ broker as the plan sized it; returns at once. */
+export const makeHandler = (deps: ProvisionDeps) =>
+  lambdaHandler(ProvisionInput, async ({ migrationId, plan: planRef, target }) => {
+    logger.appendKeys({ migrationId });
+    assertMigrationDocument(planRef, { bucket: deps.bucket, migrationId }, 'plan');
+    const plan = await getDocument(planRef, RabbitPlan);
+    const { brokerName, adminSecretId, ...rest } = target;
+    const request = provisionInputFromRabbitPlan(plan, { migrationId, brokerName, adminSecretId, ...rest });
+    const started = Date.now();
+    const broker = await deps.provisioner.provision(request);
+    metrics.addMetric('ProvisionRequestDuration', MetricUnit.Milliseconds, Date.now() - started);
+    logger.info('broker requested', { brokerId: broker.brokerId, state: broker.state, target: plan.target });
+    return { migrationId, broker: { brokerId: broker.brokerId, state: broker.state } };
+  });
+
+export const handler = makeHandler(defaultProvisionDeps());

@@ -1,0 +1,20 @@
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { AmqpUrl, HttpUrl, SecretId } from '../../src/orchestration/input.js';
+
+/** Input building blocks of the workflow's handlers (after Provision, the target is known). */
+export const MigrationIdField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be 1-64 letters, digits or dashes');
+
+export const SourceEndpoint = z.strictObject({ managementUrl: HttpUrl, amqpUrl: AmqpUrl, credentialsSecretId: SecretId });
+export type SourceEndpoint = z.infer<typeof SourceEndpoint>;
+/** Filled by DescribeBroker from the broker's endpoints; the secret is the broker's admin secret. */
+export const TargetEndpoint = SourceEndpoint;
+export type TargetEndpoint = z.infer<typeof TargetEndpoint>;
+
+export const ManagementEndpoint = z.strictObject({ managementUrl: HttpUrl, credentialsSecretId: SecretId });
+
+/** The epoch ms by which the invocation must have returned: its remaining time less a margin. */
+export function invocationDeadline(context: Context | undefined, marginMs = 15_000): number {
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 300_000;
+  return Date.now() + Math.max(5_000, remaining - marginMs);
+}

@@ -1,0 +1,180 @@
+/**
+ * `mq-migrate demo`: a whole migration on this machine. A sample "on-premises" RabbitMQ node
+ * seeded with a realistic estate and 10,000 messages; the local Amazon MQ, Secrets Manager and
+ * S3; then the real migration state machine (aws-local-stepfunctions) with the handlers
+ * in-process: inventory, plan, provision (a real broker), replicate, pre-drain, the approval
+ * gate (answered here, or --yes), cutover (an SSM parameter, in-process), final drain, verify and
+ * the report, printed at the end with the end-to-end time.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import amqp, { type ChannelModel } from '../engines/rabbitmq/amqp/client.js';
+import { getText } from '../aws/documents.js';
+import { ManagementClient } from '../engines/rabbitmq/management-client.js';
+import { startRabbitNode, type RabbitNode } from '../local/brokers/rabbitmq-node.js';
+import { publishSampleMessages, scaledCounts } from '../local/seed/rabbitmq-messages.js';
+import { seedRabbitSample } from '../local/seed/rabbitmq-sample.js';
+import { fileParameterStore } from '../local/stepfunctions/in-process.js';
+import type { LocalWorkflow } from '../local/stepfunctions/local-workflow.js';
+import type { EventLog, TaskTokenRequest } from '../local/stepfunctions/runner.js';
+import { ApprovalRejectedError } from '../orchestration/errors.js';
+import { MigrationInput, type MigrationInputInput } from '../orchestration/input.js';
+
+export interface DemoOptions {
+  out: (text: string) => void;
+  keep: boolean;
+  yes: boolean;
+  messages: number;
+  verbose?: boolean;
+}
+
+/** A source node seeded with the sample estate (and `messages` messages), its secret, and a migration input for it. */
+export async function prepareSourceAndInput(workflow: LocalWorkflow, source: RabbitNode, options: { migrationId: string; messages: number; parameterName?: string }): Promise<{ input: MigrationInput; published: number; parameterName: string; targetAdmin: { username: string; password: string } }> {
+  await seedRabbitSample(new ManagementClient({ url: source.managementUrl, username: source.adminUser, password: source.adminPassword }));
+  const published = options.messages > 0 ? await publishSampleMessages({ host: '127.0.0.1', port: source.amqpPort, username: source.adminUser, password: source.adminPassword }, scaledCounts(options.messages)) : 0;
+  // The applications read the broker's address from this parameter: the cutover rewrites it.
+  const parameterName = options.parameterName ?? `mq-migrate/${options.migrationId}/broker-url`;
+  await fileParameterStore(join(workflow.dataDir, 'in-process')).put(parameterName, `amqp://127.0.0.1:${source.amqpPort}`);
+  const sourceSecret = `mq-migrate/${options.migrationId}/source`;
+  const targetSecret = `mq-migrate/${options.migrationId}/target-admin`;
+  await workflow.putSecret(sourceSecret, { username: source.adminUser, password: source.adminPassword });
+  const targetAdmin = { username: 'mqadmin', password: `Target-${randomBytes(9).toString('hex')}` };
+  await workflow.putSecret(targetSecret, targetAdmin);
+  const raw: MigrationInputInput = {
+    migrationId: options.migrationId,
+    source: { engine: 'RABBITMQ', managementUrl: source.managementUrl, amqpUrl: `amqp://127.0.0.1:${source.amqpPort}`, credentialsSecretId: sourceSecret },
+    target: { brokerName: options.migrationId, adminSecretId: targetSecret },
+    cutover: { strategy: 'ssm-parameter', parameterName },
+    // One node is enough on a laptop; CLUSTER_MULTI_AZ starts three.
+    options: { deploymentMode: 'SINGLE_INSTANCE' },
+    drain: { preDrainBudgetSeconds: 120, finalDrainBudgetSeconds: 300 },
+  };
+  return { input: MigrationInput.parse(raw), published, parameterName, targetAdmin };
+}
+
+/** Progress lines from the execution's events: each top-level step, and each drain round. */
+export function progressPrinter(out: (text: string) => void, started: number): (event: EventLog) => void {
+  const t = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s]`;
+  let lastStep = '';
+  let lastBrokerState: string | undefined;
+  return (event) => {
+    const name = event.state?.name ?? '';
+    if (event.type === 'StateEntered' && event.index === undefined && !['Choice', 'Pass', 'Wait'].includes(event.state?.type ?? '') && !(name === 'DescribeBroker' && lastStep === name)) out(`${t()} ${name}\n`);
+    if (event.type === 'StateEntered' && event.index === undefined) lastStep = name === 'WaitForBroker' ? 'DescribeBroker' : name;
+    if (event.type === 'StateExited' && name === 'DescribeBroker') {
+      const status = (event.state?.output as { brokerStatus?: { state?: string } } | undefined)?.brokerStatus?.state;
+      if (status !== undefined && status !== lastBrokerState) out(`${t()}   broker ${status}\n`);
+      lastBrokerState = status;
+    }
+    if (event.type === 'StateExited' && /DrainBatch$/.test(name)) {
+      const result = (event.state?.output as { result?: { drained?: number; queues?: number; moved?: number; done?: boolean } } | undefined)?.result;
+      if (result) out(`${t()}   ${name.startsWith('Pre') ? 'pre-drain' : 'final drain'} batch ${event.index ?? 0}: ${result.drained}/${result.queues} queues empty, ${result.moved} messages moved so far${result.done ? '' : ', continuing'}\n`);
+    }
+    if (event.type === 'StateExited' && name === 'CheckClients') {
+      const clients = (event.state?.output as { clients?: { connected: number; clients: string[]; proceed: boolean } } | undefined)?.clients;
+      if (clients && clients.connected > 0) out(`${t()}   ${clients.connected} client(s) still on the source (${clients.clients.join(', ')})${clients.proceed ? '' : ': waiting'}\n`);
+    }
+    if (event.type === 'StateFailed') out(`${t()}   ${name}: ${event.Error ?? 'error'}\n`);
+  };
+}
+
+/** The approval gate answered from the terminal (or automatically with --yes / without a terminal). */
+export function terminalApprovals(out: (text: string) => void, yes: boolean): (request: TaskTokenRequest) => Promise<unknown> {
+  return async (request) => {
+    const kind = String(request.payload.kind);
+    const requestedAt = new Date().toISOString();
+    let approved = yes || !process.stdin.isTTY;
+    if (!yes && process.stdin.isTTY) {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      const answer = await rl.question(`approve the ${kind}? [y/N] `);
+      rl.close();
+      approved = /^y(es)?$/i.test(answer.trim());
+    } else {
+      out(`  ${kind} approved automatically (${yes ? '--yes' : 'no terminal to ask'})\n`);
+    }
+    if (!approved) throw new ApprovalRejectedError(String(request.payload.migrationId), 'rejected at the terminal');
+    return { approved: true, by: process.env.USER ?? 'demo', at: new Date().toISOString(), requestedAt };
+  };
+}
+
+/**
+ * The "orders service": an application connected to the source that reads the broker's address
+ * from the SSM parameter and moves when the cutover rewrites it, as real clients would.
+ */
+export function startSampleApplication(workflow: LocalWorkflow, source: RabbitNode, parameterName: string, targetAdmin: { username: string; password: string }, out: (t: string) => void): { stop: () => Promise<void> } {
+  const parameters = fileParameterStore(join(workflow.dataDir, 'in-process'));
+  let connection: ChannelModel | undefined;
+  let current = '';
+  let stopped = false;
+  const connectTo = async (url: string, credentials: { username: string; password: string }) => {
+    const parsed = new URL(url);
+    connection = await amqp.connect({ hostname: parsed.hostname, port: Number(parsed.port), username: credentials.username, password: credentials.password, vhost: 'orders' }, { clientProperties: { connection_name: 'orders-service' } });
+    connection.on('error', () => undefined);
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      const url = (await parameters.get(parameterName)) ?? '';
+      if (url !== '' && url !== current) {
+        const first = current === '';
+        current = url;
+        await connection?.close().catch(() => undefined);
+        await connectTo(url, first ? { username: source.adminUser, password: source.adminPassword } : targetAdmin).catch((error: unknown) => out(`  orders-service: cannot connect to ${url}: ${String(error)}\n`));
+        if (!first) out(`  orders-service: read the new address from the parameter and moved to ${url}\n`);
+      }
+      await sleep(300);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop.catch(() => undefined);
+      await connection?.close().catch(() => undefined);
+    },
+  };
+}
+
+export async function runMigrationDemo(options: DemoOptions): Promise<number> {
+  const { out } = options;
+  // From the process's start: installing, booting and tsx's compilation all count.
+  const started = Date.now() - Math.round(process.uptime() * 1000);
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'mq-migrate-demo-'));
+  out('starting the local AWS services and a sample on-premises RabbitMQ node (installing rabbitmq-server first if missing)...\n');
+  const { startLocalWorkflow } = await import('../local/stepfunctions/local-workflow.js');
+  const [workflowResult, sourceResult] = await Promise.allSettled([
+    startLocalWorkflow({
+      dataDir,
+      logLevel: options.verbose ? 'INFO' : 'SILENT',
+      onNotification: (subject, message) => out(`\n--- notification (SNS, in-process): ${subject}\n${message}\n---\n`),
+    }),
+    startRabbitNode(),
+  ]);
+  const workflow = workflowResult.status === 'fulfilled' ? workflowResult.value : undefined;
+  const source = sourceResult.status === 'fulfilled' ? sourceResult.value : undefined;
+  let app: { stop: () => Promise<void> } | undefined;
+  try {
+    if (!workflow || !source) throw (workflowResult.status === 'rejected' ? workflowResult.reason : (sourceResult as PromiseRejectedResult).reason);
+    const migrationId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+    const { input, published, parameterName, targetAdmin } = await prepareSourceAndInput(workflow, source, { migrationId, messages: options.messages });
+    app = startSampleApplication(workflow, source, parameterName, targetAdmin, out);
+    out(`[${elapsed().padStart(6)}] source ${source.managementUrl} seeded: sample estate and ${published} messages; migration ${migrationId}\n`);
+    const result = await workflow.runMigration(input, { decide: terminalApprovals(out, options.yes), onEvent: progressPrinter(out, started) });
+    const report = await getText({ bucket: workflow.bucket, key: `migrations/${migrationId}/report.md` }).catch(() => undefined);
+    out(`\n${report ?? '(no report was written)'}\n`);
+    out(`execution ${migrationId}: ${result.status}${result.error ? ` (${result.error}: ${result.cause ?? ''})` : ''}\n`);
+    out(`end-to-end: ${elapsed()} (brokers booted, ${published} messages moved, report printed)\n`);
+    return result.status === 'SUCCEEDED' ? 0 : 4;
+  } finally {
+    await app?.stop();
+    if (options.keep) {
+      out(`left running: source pid ${source?.pid ?? '-'}, local services and target broker (data ${dataDir})\n`);
+    } else {
+      await Promise.allSettled([workflow?.stop(), source?.stop()]);
+      await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Runs a statemachines/*.asl.json definition on this machine with aws-local-stepfunctions: the
+ * real ASL (Choice, Map, Wait, Retry, Catch, intrinsics), with every Lambda task invoking the
+ * handler in-process. The `${XFunctionArn}` placeholders are filled with fake local ARNs, and the
+ * ARN picks the handler, as DefinitionSubstitutions and Lambda do in AWS.
+ *
+ * Task tokens: aws-local-stepfunctions has none, so a `.waitForTaskToken` task runs its handler
+ * (which stores the token and notifies) and then waits for `decide`: the terminal's prompt,
+ * `--yes`, or a test. Its resolution is the task's output (SendTaskSuccess); its rejection, an
+ * error whose name the Catch matches (SendTaskFailure).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+/** The library's event log entries (its type is not exported): what progress output needs. */
+export interface EventLog {
+  type: string;
+  timestamp: number;
+  state?: { name: string; type: string; input?: unknown; output?: unknown };
+  index?: number;
+  parentState?: { name: string };
+  Error?: string;
+  Cause?: unknown;
+}
+
+export type LocalFunction = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface TaskTokenRequest {
+  /** The Task state's name, e.g. RequestApproval. */
+  state: string;
+  taskToken: string;
+  payload: Record<string, unknown>;
+}
+
+export interface LocalRunOptions {
+  /** By logical name as in the template: `InventoryFunction` for `${InventoryFunctionArn}`. */
+  functions: Record<string, LocalFunction>;
+  /** Answers a `.waitForTaskToken` task: resolves with its output or rejects with a named error. */
+  decide: (request: TaskTokenRequest) => Promise<unknown>;
+  /** Wait states last this long instead of their Seconds (default 250 ms). */
+  waitMs?: number;
+  /** Retry intervals (default 200 ms). */
+  retryMs?: number;
+  /** The Lambda time limit given to each invocation (default 900 s, the Lambda maximum). */
+  timeoutMs?: number;
+  onEvent?: (event: EventLog) => void;
+}
+
+export interface LocalExecutionResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  startedAt: string;
+  stoppedAt: string;
+}
+
+export const localFunctionArn = (logicalName: string) => `arn:aws:lambda:us-east-1:000000000000:function:mq-migrate-local-${logicalName}`;
+
+type AnyState = Record<string, unknown> & { Type: string };
+interface AnyDefinition {
+  StartAt: string;
+  States: Record<string, AnyState>;
+}
+
+export function loadDefinition(path: string | URL): AnyDefinition {
+  return JSON.parse(readFileSync(path, 'utf8')) as AnyDefinition;
+}
+
+/** The definition with `${XArn}` placeholders replaced as DefinitionSubstitutions would. */
+export function substitute(definition: AnyDefinition): AnyDefinition {
+  const text = JSON.stringify(definition).replace(/\$\{(\w+)Arn\}/g, (_m, name: string) => localFunctionArn(name));
+  return JSON.parse(text) as AnyDefinition;
+}
+
+function taskStates(definition: AnyDefinition): [string, AnyState][] {
+  return Object.entries(definition.States).flatMap(([name, state]): [string, AnyState][] => {
+    const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as AnyDefinition[] | undefined) ?? [])].filter((d): d is AnyDefinition => typeof d === 'object' && d !== null);
+    return [...(state.Type === 'Task' ? [[name, state] as [string, AnyState]] : []), ...nested.flatMap(taskStates)];
+  });
+}
+
+function stateNames(definition: AnyDefinition, type: string): string[] {
+  return Object.entries(definition.States).flatMap(([name, state]) => {
+    const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as AnyDefinition[] | undefined) ?? [])].filter((d): d is AnyDefinition => typeof d === 'object' && d !== null);
+    return [...(state.Type === type ? [name] : []), ...nested.flatMap((d) => stateNames(d, type))];
+  });
+}
+
+function fakeContext(functionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: localFunctionArn(functionName),
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Runs one execution named `name` (the migration id) to its end. */
+export async function runLocalExecution(definitionPath: string | URL, input: unknown, name: string, options: LocalRunOptions): Promise<LocalExecutionResult> {
+  const definition = substitute(loadDefinition(definitionPath));
+  const byArn = new Map(Object.entries(options.functions).map(([logical, fn]) => [localFunctionArn(logical), { logical, fn }]));
+  const timeoutMs = options.timeoutMs ?? 900_000;
+  const startedAt = new Date().toISOString();
+  const taskToken = `local:${name}:${randomUUID()}`;
+
+  const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<never>> = {};
+  for (const [stateName, state] of taskStates(definition)) {
+    const resource = String(state.Resource);
+    taskResourceLocalHandlers[stateName] = (async (parameters: unknown) => {
+      const { FunctionName, Payload } = parameters as { FunctionName: string; Payload: Record<string, unknown> };
+      const target = byArn.get(FunctionName);
+      if (!target) throw Object.assign(new Error(`no local function for ${FunctionName}`), { name: 'Lambda.ResourceNotFoundException' });
+      const result = await target.fn(Payload, fakeContext(target.logical, timeoutMs));
+      if (resource.endsWith('.waitForTaskToken')) return options.decide({ state: stateName, taskToken: String(Payload.taskToken ?? taskToken), payload: Payload });
+      // lambda:invoke returns {Payload, StatusCode, ...}: ResultSelector reads $.Payload.
+      return { Payload: result, StatusCode: 200, ExecutedVersion: '$LATEST' };
+    }) as never;
+  }
+  const waitTimeOverrides = Object.fromEntries(stateNames(definition, 'Wait').map((n) => [n, options.waitMs ?? 250]));
+  const retryIntervalOverrides = Object.fromEntries(taskStates(definition).map(([n]) => [n, options.retryMs ?? 200]));
+
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
+    context: {
+      Execution: { Id: `arn:aws:states:us-east-1:000000000000:execution:mq-migrate-local:${name}`, Name: name, Input: input as never, StartTime: startedAt },
+      Task: { Token: taskToken },
+    },
+  });
+  const events = (async () => {
+    for await (const event of execution.eventLogs) options.onEvent?.(event as unknown as EventLog);
+  })();
+  try {
+    const output = await execution.result;
+    await events.catch(() => undefined);
+    return { status: 'SUCCEEDED', output, startedAt, stoppedAt: new Date().toISOString() };
+  } catch (error) {
+    await events.catch(() => undefined);
+    // ExecutionError wraps what ended the execution (a Fail state's Error and Cause, or an uncaught error).
+    const outer = error as { name?: string; message?: string; cause?: unknown };
+    const e = (outer.name === 'ExecutionError' && outer.cause instanceof Error ? outer.cause : outer) as { name?: string; message?: string; cause?: unknown };
+    return { status: 'FAILED', error: e.name ?? 'Error', cause: typeof e.cause === 'string' ? e.cause : (e.message ?? String(error)), startedAt, stoppedAt: new Date().toISOString() };
+  }
+}

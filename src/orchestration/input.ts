@@ -1,0 +1,84 @@
+/**
+ * The execution input of the migration state machine: validated by `mq-migrate start` before the
+ * execution starts (errors name the field), and again, piece by piece, by each handler. Secrets
+ * are Secrets Manager ids (ARNs, or names), never values.
+ */
+import { z } from 'zod';
+import { EncryptionInput, MaintenanceWindowInput, NetworkInput } from '../amazonmq/provision-input.js';
+import { BROKER_NAME_PATTERN } from '../amazonmq/rabbitmq-rules.js';
+import { RabbitPlanOptions } from '../model/plan.js';
+
+/** Also the execution name (≤ 80) and the broker's migration tag (the provisioner's rule). */
+export const MigrationIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be 1-64 letters, digits or dashes, starting with a letter or digit');
+
+export const SecretId = z
+  .string()
+  .min(1)
+  .max(2048)
+  .regex(/^[A-Za-z0-9/_+=.@:-]+$/, 'must be a Secrets Manager secret name or ARN (never the secret itself)');
+
+const noCredentials = (url: string) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === '');
+
+export const AmqpUrl = z
+  .string()
+  .regex(/^amqps?:\/\/[^\s]+$/, 'must be an amqp:// or amqps:// URL')
+  .refine(noCredentials, 'must not embed credentials (put them in the secret)');
+
+export const HttpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+  .refine(noCredentials, 'must not embed credentials (put them in the secret)');
+
+export const SourceInput = z.strictObject({
+  engine: z.literal('RABBITMQ'),
+  managementUrl: HttpUrl,
+  amqpUrl: AmqpUrl,
+  credentialsSecretId: SecretId,
+});
+
+export const TargetInput = z.strictObject({
+  brokerName: z.string().regex(BROKER_NAME_PATTERN, 'must be 1-50 letters, digits, dashes or underscores'),
+  adminSecretId: SecretId,
+  network: NetworkInput.optional(),
+  encryption: EncryptionInput.optional(),
+  maintenanceWindow: MaintenanceWindowInput.optional(),
+  tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+});
+
+export const CutoverInput = z.discriminatedUnion('strategy', [
+  z.strictObject({ strategy: z.literal('manual'), instructions: z.string().max(2000).optional() }),
+  z.strictObject({
+    strategy: z.literal('ssm-parameter'),
+    parameterName: z.string().regex(/^[A-Za-z0-9_.\-/]{1,1011}$/, 'must be an SSM parameter name'),
+  }),
+  z.strictObject({
+    strategy: z.literal('route53'),
+    hostedZoneId: z.string().regex(/^[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id'),
+    recordName: z.string().regex(/^([A-Za-z0-9_-]{1,63}\.)+[A-Za-z0-9-]{1,63}\.?$/, 'must be a DNS name'),
+    ttl: z.number().int().min(0).max(86400).default(60),
+  }),
+]);
+export type CutoverInput = z.infer<typeof CutoverInput>;
+
+export const DrainSettings = z.strictObject({
+  /** Queues per Map item (one Lambda drains that many, `concurrency` at a time). */
+  batchSize: z.number().int().min(1).max(200).default(25),
+  concurrency: z.number().int().min(1).max(16).default(4),
+  /** Pre-drain: each batch loops until its queues are empty or this budget ends. */
+  preDrainBudgetSeconds: z.number().int().min(1).max(86400).default(600),
+  /** Final drain (producers stopped): until empty; running out of it fails the migration. */
+  finalDrainBudgetSeconds: z.number().int().min(1).max(86400).default(3600),
+});
+
+export const MigrationInput = z.strictObject({
+  migrationId: MigrationIdSchema,
+  source: SourceInput,
+  target: TargetInput,
+  cutover: CutoverInput,
+  options: RabbitPlanOptions.prefault({}),
+  drain: DrainSettings.prefault({}),
+  rollback: z.strictObject({ onFailure: z.enum(['offer', 'automatic', 'none']).default('offer') }).prefault({}),
+  /** Stop after replication's dry run: nothing is written, nothing moves. */
+  dryRun: z.boolean().default(false),
+});
+export type MigrationInput = z.output<typeof MigrationInput>;
+export type MigrationInputInput = z.input<typeof MigrationInput>;
