@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as activemqDrain from './activemq-drain.js';
 import * as drain from './drain.js';
 import * as topology from './topology.js';
 
@@ -49,6 +50,7 @@ export function ratio(label: string, value: number, comparison: BenchRatio['comp
 const BENCHMARKS: readonly Benchmark[] = [
   { name: 'topology', run: topology.run },
   { name: 'drain', run: drain.run },
+  { name: 'activemq-drain', run: () => activemqDrain.run() },
 ];
 
 function formatNumber(value: number): string {

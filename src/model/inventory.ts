@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ActiveMqInventory } from './activemq-inventory.js';
 
 /**
  * The Inventory document: what a source (or target) broker holds, collected once and the base of
@@ -146,8 +147,7 @@ export const RabbitInventory = z.strictObject({
   rabbitmq: RabbitTopology,
 });
 
-// ActiveMQ joins this union with its own typed body.
-export const Inventory = z.discriminatedUnion('engine', [RabbitInventory]);
+export const Inventory = z.discriminatedUnion('engine', [RabbitInventory, ActiveMqInventory]);
 
 export type RabbitVhost = z.infer<typeof RabbitVhost>;
 export type RabbitUser = z.infer<typeof RabbitUser>;
