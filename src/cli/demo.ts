@@ -15,7 +15,7 @@ export async function runTopologyDemo({ out, keep }: { out: (text: string) => vo
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   out('starting a source and a target RabbitMQ node (installing rabbitmq-server first if missing)...\n');
-  const [sourceNode, targetNode] = await startRabbitNodes(2);
+  const [sourceNode, targetNode] = await startRabbitNodes(2, { outliveProcess: keep });
   if (!sourceNode || !targetNode) throw new Error('two nodes were asked for');
   try {
     out(`[${elapsed()}] source ${sourceNode.managementUrl}, target ${targetNode.managementUrl}\n`);

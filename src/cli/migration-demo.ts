@@ -151,7 +151,7 @@ export async function runMigrationDemo(options: DemoOptions): Promise<number> {
       logLevel: options.verbose ? 'INFO' : 'SILENT',
       onNotification: (subject, message) => out(`\n--- notification (SNS, in-process): ${subject}\n${message}\n---\n`),
     }),
-    startRabbitNode(),
+    startRabbitNode({ outliveProcess: options.keep }),
   ]);
   const workflow = workflowResult.status === 'fulfilled' ? workflowResult.value : undefined;
   const source = sourceResult.status === 'fulfilled' ? sourceResult.value : undefined;

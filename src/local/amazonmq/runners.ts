@@ -42,6 +42,8 @@ export async function startRabbitBroker(request: RabbitStart): Promise<RuntimeIn
     adminUser: request.admin.username,
     adminPassword: request.admin.password,
     extraConfig: stableListener(request.endpointPorts[0]),
+    // The service's brokers survive the service's own restart.
+    outliveProcess: true,
   });
   // default_user replaces guest at first boot; delete it anyway, as Amazon MQ does periodically.
   const auth = `Basic ${Buffer.from(`${node.adminUser}:${node.adminPassword}`).toString('base64')}`;
@@ -89,6 +91,7 @@ export async function startRabbitCluster(request: RabbitStart): Promise<RuntimeI
     adminUser: request.admin.username,
     adminPassword: request.admin.password,
     extraConfig: stableListener(request.endpointPorts[i]),
+    outliveProcess: true,
   }));
   const firstBoot = !(await exists(join(request.baseDir, 'clustered')));
   const nodes = await startRabbitNodes(options);
@@ -145,6 +148,7 @@ export async function startActiveMqBroker(request: ActiveMqStart): Promise<Runti
     adminPassword,
     activemqXml: composeActiveMqXml(request.configurationXml, request.users, request.endpointPorts),
     heapMb: 256,
+    outliveProcess: true,
   });
   return {
     pid: node.pid,

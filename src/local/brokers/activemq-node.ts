@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HarnessError } from '../../model/errors.js';
 import { BROKER_PACKAGES, ensureDebianPackages } from './debian-packages.js';
 import { freePort } from './ports.js';
+import { trackBrokerPid, untrackBrokerPid } from './reaper.js';
 import { isAlive, stopPid, waitUntil } from './process.js';
 
 const ACTIVEMQ_HOME = '/usr/share/activemq';
@@ -49,6 +50,8 @@ export interface ActiveMqUser {
 }
 
 export interface ActiveMqNodeOptions {
+  /** Keep the broker running when this process exits (default: it is killed with the process). */
+  outliveProcess?: boolean;
   /** Broker name (also the default folder name); a unique one is generated when omitted. */
   name?: string;
   /** Folder that holds the node's conf, data, lib and log; a fresh temp folder when omitted. */
@@ -484,6 +487,7 @@ export async function startActiveMqNode(options: ActiveMqNodeOptions = {}): Prom
     );
   }
 
+  if (!options.outliveProcess) trackBrokerPid(pid);
   return {
     brokerName,
     openwirePort,
@@ -498,6 +502,7 @@ export async function startActiveMqNode(options: ActiveMqNodeOptions = {}): Prom
     openwireUrl: `tcp://127.0.0.1:${openwirePort}`,
     async stop({ keepData = false } = {}) {
       await stopPid(pid);
+      untrackBrokerPid(pid);
       if (!keepData && options.baseDir === undefined) await rm(baseDir, { recursive: true, force: true });
     },
   };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HarnessError } from '../../model/errors.js';
 import { BROKER_PACKAGES, ensureDebianPackages } from './debian-packages.js';
 import { freePort } from './ports.js';
+import { trackBrokerPid, untrackBrokerPid } from './reaper.js';
 import { isAlive, readPidFile, stopPid, waitUntil } from './process.js';
 
 const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
@@ -22,6 +23,8 @@ export interface RabbitNodeOptions {
   adminPassword?: string;
   /** Fixed ports (a restarted node keeps its ports so clients can reconnect); free ones by default. */
   ports?: { amqp: number; management: number; dist: number };
+  /** Keep the node running when this process exits (default: it is killed with the process). */
+  outliveProcess?: boolean;
   /** Extra rabbitmq.conf lines. */
   extraConfig?: readonly string[];
   bootTimeoutMs?: number;
@@ -148,6 +151,7 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
     throw new HarnessError(`RabbitMQ node ${nodeName} did not start: ${log.slice(-2000)}`);
   }
 
+  if (!options.outliveProcess) trackBrokerPid(pid);
   return {
     nodeName,
     amqpPort,
@@ -162,11 +166,13 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
     cliEnv: env,
     async stop({ keepData = false } = {}) {
       await stopPid(pid);
+      untrackBrokerPid(pid);
       if (!keepData && options.baseDir === undefined) await rm(baseDir, { recursive: true, force: true });
     },
     async restart({ kill = false } = {}) {
       if (kill) process.kill(pid, 'SIGKILL');
       await stopPid(pid);
+      untrackBrokerPid(pid);
       const again = await startRabbitNode({ ...options, name, baseDir, adminUser, adminPassword, ports: { amqp: amqpPort, management: managementPort, dist: distPort } });
       // The restarted node owns the folder only if this one did.
       return options.baseDir === undefined ? { ...again, stop: async ({ keepData = false } = {}) => { await again.stop({ keepData: true }); if (!keepData) await rm(baseDir, { recursive: true, force: true }); } } : again;
