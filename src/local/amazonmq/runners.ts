@@ -6,11 +6,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startActiveMqNode } from '../brokers/activemq-node.js';
 import { startRabbitNode, startRabbitNodes, type RabbitNode } from '../brokers/rabbitmq-node.js';
-import { isAlive, stopPid } from '../brokers/process.js';
+import { acceptsTcp, isAlive, stopPid } from '../brokers/process.js';
 import { promisify } from 'node:util';
 import { composeActiveMqXml } from './activemq-xml.js';
 import type { RuntimeInfo, StoredUser } from './store.js';
@@ -161,21 +160,6 @@ export async function startActiveMqBroker(request: ActiveMqStart): Promise<Runti
   };
 }
 
-function acceptsTcp(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setTimeout(2000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** True when the broker process is alive and still listens where the store says. */
 export async function isBrokerAlive(runtime: RuntimeInfo): Promise<boolean> {

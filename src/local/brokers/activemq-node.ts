@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from '../../model/errors.js';
 import { BROKER_PACKAGES, ensureDebianPackages } from './debian-packages.js';
 import { freePort } from './ports.js';
 import { trackBrokerPid, untrackBrokerPid } from './reaper.js';
-import { isAlive, stopPid, waitUntil } from './process.js';
+import { acceptsTcp, isAlive, startInParallel, stopPid, waitUntil } from './process.js';
 
 const ACTIVEMQ_HOME = '/usr/share/activemq';
 const JAVA_LIB = '/usr/share/java';
@@ -376,21 +375,6 @@ async function readBrokerVersion(jolokiaUrl: string, brokerName: string, auth: s
   }
 }
 
-function acceptsTcp(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setTimeout(2000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /**
  * Starts an independent ActiveMQ 5.17 broker from Debian's package on free loopback ports, with
@@ -509,13 +493,6 @@ export async function startActiveMqNode(options: ActiveMqNodeOptions = {}): Prom
 }
 
 /** Starts `count` nodes in parallel; if any fails, stops the others and rethrows. */
-export async function startActiveMqNodes(count: number, options: Omit<ActiveMqNodeOptions, 'name' | 'baseDir'> = {}): Promise<ActiveMqNode[]> {
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startActiveMqNode(options)));
-  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const failure = started.find((result) => result.status === 'rejected');
-  if (failure) {
-    await Promise.all(nodes.map((node) => node.stop()));
-    throw (failure as PromiseRejectedResult).reason;
-  }
-  return nodes;
+export function startActiveMqNodes(count: number, options: Omit<ActiveMqNodeOptions, 'name' | 'baseDir'> = {}): Promise<ActiveMqNode[]> {
+  return startInParallel(Array.from({ length: count }, () => () => startActiveMqNode(options)));
 }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -48,4 +49,36 @@ export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number
     await sleep(intervalMs);
   }
   return false;
+}
+
+/** Whether something accepts TCP connections on a loopback port now (2 s at most). */
+export function acceptsTcp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(2000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts several brokers in parallel (each boot is mostly waiting on the JVM or Erlang). If any
+ * fails, the others are stopped before its error is thrown: no half-started set is left running.
+ */
+export async function startInParallel<T extends { stop(): Promise<void> }>(starts: readonly (() => Promise<T>)[]): Promise<T[]> {
+  const started = await Promise.allSettled(starts.map((start) => start()));
+  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await Promise.all(nodes.map((node) => node.stop()));
+    throw (failure as PromiseRejectedResult).reason;
+  }
+  return nodes;
 }

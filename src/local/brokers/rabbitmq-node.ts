@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile, chmod } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from '../../model/errors.js';
 import { BROKER_PACKAGES, ensureDebianPackages } from './debian-packages.js';
 import { freePort } from './ports.js';
 import { trackBrokerPid, untrackBrokerPid } from './reaper.js';
-import { isAlive, readPidFile, stopPid, waitUntil } from './process.js';
+import { acceptsTcp, isAlive, readPidFile, startInParallel, stopPid, waitUntil } from './process.js';
 
 const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 export const DEFAULT_PLUGINS = ['rabbitmq_management', 'rabbitmq_shovel', 'rabbitmq_shovel_management', 'rabbitmq_federation'];
@@ -180,28 +179,11 @@ export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<
   };
 }
 
-function acceptsTcp(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /**
  * Starts nodes in parallel (each boot is mostly waiting on Erlang): `count` alike, or one per
  * options object. If any fails to boot, the others are stopped before the error is thrown.
  */
-export async function startRabbitNodes(what: number | readonly RabbitNodeOptions[], options: Omit<RabbitNodeOptions, 'name' | 'baseDir'> = {}): Promise<RabbitNode[]> {
+export function startRabbitNodes(what: number | readonly RabbitNodeOptions[], options: Omit<RabbitNodeOptions, 'name' | 'baseDir'> = {}): Promise<RabbitNode[]> {
   const list = typeof what === 'number' ? Array.from({ length: what }, () => options) : what;
-  const started = await Promise.allSettled(list.map((nodeOptions) => startRabbitNode(nodeOptions)));
-  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const failure = started.find((result) => result.status === 'rejected');
-  if (failure) {
-    await Promise.all(nodes.map((node) => node.stop()));
-    throw (failure as PromiseRejectedResult).reason;
-  }
-  return nodes;
+  return startInParallel(list.map((nodeOptions) => () => startRabbitNode(nodeOptions)));
 }
