@@ -7,6 +7,7 @@ import { PlanBlockedError, ValidationError } from '../../model/errors.js';
 import { unacceptedBlockers } from '../../model/plan.js';
 import type { ActiveMqPlan } from '../../plan/activemq-planner.js';
 import { NS, parseXml, serializeXml, type XmlElement } from './xml-tree.js';
+import { wrapBrokerXmlForHarness } from '../../local/brokers/activemq-node.js';
 
 /**
  * Replicates an ActiveMQ plan onto a target: the converted configuration, the users with their
@@ -184,19 +185,10 @@ export function wrapForHarness(configurationXml: string, users: readonly Replica
     ],
   };
   const state = JSON.stringify({ configurationXml, users: users.map((u) => ({ username: u.username, groups: u.groups, passwordDigest: digest(u.password) })) });
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by mq-migrate replicate (local target): an Amazon MQ configuration wrapped for the harness. -->
-<!-- mqmigrate-state:${Buffer.from(state).toString('base64')} -->
-<beans xmlns="http://www.springframework.org/schema/beans" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd
-  http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
-    <bean class="org.springframework.beans.factory.config.PropertyPlaceholderConfigurer">
-        <property name="locations"><value>file:\${activemq.conf}/harness.properties</value></property>
-    </bean>
-${serializeXml(rebuilt, { defaultNamespace: NS.core, indent: '    ' })}
-    <import resource="jetty.xml"/>
-</beans>
-`;
+  return wrapBrokerXmlForHarness(
+    serializeXml(rebuilt, { defaultNamespace: NS.core, indent: '    ' }),
+    `Written by mq-migrate replicate (local target): an Amazon MQ configuration wrapped for the harness. -->\n<!-- mqmigrate-state:${Buffer.from(state).toString('base64')}`,
+  );
 }
 
 /** Reads back what {@link wrapForHarness} recorded in a node's conf/activemq.xml. */

@@ -9,6 +9,7 @@
  */
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { isPermittedAttribute, isPermittedChild } from '../../amazonmq/activemq-rules.js';
+import { wrapBrokerXmlForHarness } from '../brokers/activemq-node.js';
 
 export interface SanitizationWarning {
   elementName?: string;

@@ -492,6 +492,25 @@ export async function startActiveMqNode(options: ActiveMqNodeOptions = {}): Prom
   };
 }
 
+/**
+ * A `<broker>` element wrapped the way the harness boots it: Spring beans, the placeholder
+ * configurer that reads the harness's ports and credentials, and the Jetty that serves Jolokia.
+ */
+export function wrapBrokerXmlForHarness(brokerXml: string, comment: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!-- ${comment} -->
+<beans xmlns="http://www.springframework.org/schema/beans" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd
+  http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
+  <bean class="org.springframework.beans.factory.config.PropertyPlaceholderConfigurer">
+    <property name="locations"><value>file:\${activemq.conf}/harness.properties</value></property>
+  </bean>
+${brokerXml}
+  <import resource="jetty.xml"/>
+</beans>
+`;
+}
+
 /** Starts `count` nodes in parallel; if any fails, stops the others and rethrows. */
 export function startActiveMqNodes(count: number, options: Omit<ActiveMqNodeOptions, 'name' | 'baseDir'> = {}): Promise<ActiveMqNode[]> {
   return startInParallel(Array.from({ length: count }, () => () => startActiveMqNode(options)));
