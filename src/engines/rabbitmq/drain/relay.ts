@@ -117,6 +117,7 @@ interface Round {
   count: number;
   bytes: number;
   confirmed: Promise<void>;
+  done: boolean;
 }
 
 async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: ConnectionPool, targets: ConnectionPool): Promise<QueueLedger> {
@@ -210,10 +211,15 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
           ),
         ),
     );
-    const confirmed = Promise.all(confirmations).then(() => undefined);
+    const round: Round = { last, count: batch.length, bytes: batch.reduce((sum, m) => sum + m.content.length, 0), confirmed: Promise.resolve(), done: false };
+    round.confirmed = Promise.all(confirmations).then(() => {
+      // Acknowledge as soon as confirmed: an unacknowledged message holds a prefetch slot.
+      round.done = true;
+      wake?.();
+    });
     // A round abandoned by a failure rejects when its channel closes: that is not news.
-    confirmed.catch(() => undefined);
-    inFlight.push({ last, count: batch.length, bytes: batch.reduce((sum, m) => sum + m.content.length, 0), confirmed });
+    round.confirmed.catch(() => undefined);
+    inFlight.push(round);
   };
 
   // Consuming stops this long before the deadline, leaving time to confirm and acknowledge what
@@ -264,6 +270,7 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, sources: Con
   try {
     for (;;) {
       if (failure) throw failure;
+      while (inFlight[0]?.done) await settleOldest();
       const timeLeft = stopConsumingAt - Date.now();
       if (timeLeft <= 0) break;
       if (buffer.length >= batchSize || (buffer.length > 0 && Date.now() - lastDelivery >= 5)) {

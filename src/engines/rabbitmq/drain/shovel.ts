@@ -72,9 +72,18 @@ export async function shovelDrain(options: ShovelOptions): Promise<QueueLedger[]
         await declare();
         while (Date.now() < options.deadline && (await readyCount(options.source, queue.vhost, queue.name)) > 0) await sleep(pollMs);
         // Ready is 0, but the shovel may still hold messages it sent and has not seen confirmed:
-        // deleting it now would requeue them and they would be sent twice. Wait until the source
-        // counts nothing unacknowledged either (management statistics, which lag a few seconds).
-        while (Date.now() < options.deadline && (await totalCount(options.shovelHost, queue)) > 0) await sleep(pollMs);
+        // deleting it now would requeue them and they would be sent twice. Wait until everything
+        // the source held at the start has arrived, arrivals have stopped, and the source counts
+        // nothing unacknowledged (management statistics lag, and read 0 before a new queue's
+        // first report, so they are never trusted alone).
+        let previous = -1;
+        while (Date.now() < options.deadline) {
+          const arrived = (await readyCount(options.target, queue.vhost, queue.name)) - targetStart;
+          const settled = arrived >= startDepth && arrived === previous && (await totalCount(options.shovelHost, queue)) === 0;
+          if (settled) break;
+          previous = arrived;
+          await sleep(pollMs);
+        }
         await options.shovelHost.delete(path, `shovel "${name}"`).catch(() => undefined);
         // Deleting the shovel requeues what it had not yet seen confirmed.
         await sleep(pollMs);
