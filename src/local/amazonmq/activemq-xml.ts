@@ -154,16 +154,5 @@ export function composeActiveMqXml(configurationXml: string, users: readonly Bro
   // ActiveMQ's schema wants <broker>'s children in alphabetical order (as Amazon MQ documents).
   const all = [...others, ...managed].sort((a, b) => (tagOf(a) ?? '').localeCompare(tagOf(b) ?? ''));
   const brokerXml = new XMLBuilder({ ...OPTIONS, format: true, suppressEmptyNode: true }).build([{ broker: all, ':@': attrs }]) as string;
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by the local Amazon MQ from a configuration revision. -->
-<beans xmlns="http://www.springframework.org/schema/beans" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd
-  http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
-  <bean class="org.springframework.beans.factory.config.PropertyPlaceholderConfigurer">
-    <property name="locations"><value>file:\${activemq.conf}/harness.properties</value></property>
-  </bean>
-${brokerXml}
-  <import resource="jetty.xml"/>
-</beans>
-`;
+  return wrapBrokerXmlForHarness(brokerXml, 'Written by the local Amazon MQ from a configuration revision.');
 }
