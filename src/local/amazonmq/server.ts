@@ -6,9 +6,9 @@
  * as Amazon MQ answers them; signatures themselves are not verified.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MqService, type MqServiceOptions } from './service.js';
 import { MqApiError, type Json } from './validation.js';
+import { listenOnLoopback } from '../http-listen.js';
 
 type Handler = (params: string[], query: URLSearchParams, body: Json) => Promise<Json | undefined> | Json | undefined;
 
@@ -124,18 +124,12 @@ export async function startLocalMq(options: MqServiceOptions & { port?: number; 
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server, options);
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: listening.url,
     service,
     async close(closeOptions) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await listening.close();
       await service.close(closeOptions);
     },
   };
