@@ -1,8 +1,10 @@
 import { BrokerApiError, MqMigrateError } from '../../model/errors.js';
 import type { DurableTreatment } from '../../plan/activemq-planner.js';
+import { toolClientId } from './clients.js';
 import { brokerMBean, JolokiaClient, type JolokiaOptions } from './jolokia-client.js';
 import { StompClient, type StompFrame, type StompHeaders } from './stomp-client.js';
 import { emptyLedgerEntry, type DrainLedgerEntry, type DrainLedgerStore } from './stomp-ledger.js';
+import { checkThrottle, RateLimiter, Semaphore, WallClock, type ThrottleOptions, type ThrottleSummary } from '../rabbitmq/drain/throttle.js';
 
 /**
  * Moves messages from a source ActiveMQ to a target over STOMP without losing one:
@@ -31,6 +33,10 @@ export interface StompEndpoint {
   port: number;
   login: string;
   passcode: string;
+  /** STOMP over TLS (`stomp+ssl://`, all Amazon MQ opens); passed on as is to {@link StompClient.connect}. */
+  tls?: boolean;
+  /** PEM CA to trust instead of the system CAs (a private CA). */
+  tlsCa?: string;
 }
 
 export interface DrainOptions {
@@ -62,6 +68,13 @@ export interface DrainOptions {
   saveEveryMs?: number;
   now?: () => Date;
   onProgress?: (entry: DrainLedgerEntry) => void;
+  /**
+   * Limits that keep the drain from overloading a broker production still uses: a message rate
+   * shared by every destination of this call (sends go out in chunks of a twentieth of a second's
+   * worth; the window shrinks to half a second's worth), and caps on the STOMP connections open
+   * to each side (each destination drained at once holds one of each).
+   */
+  throttle?: ThrottleOptions;
 }
 
 export interface DrainResult {
@@ -69,6 +82,8 @@ export interface DrainResult {
   entries: DrainLedgerEntry[];
   complete: boolean;
   durationMs: number;
+  /** What the throttle held back (always set by drainActiveMq). */
+  throttle?: ThrottleSummary;
 }
 
 /** Headers the relay never copies: the broker sets them (or STOMP framing does). */
@@ -131,7 +146,28 @@ export async function drainActiveMq(options: DrainOptions): Promise<DrainResult>
   const started = Date.now();
   const now = options.now ?? (() => new Date());
   const deadline = options.timeBudgetMs !== undefined ? started + options.timeBudgetMs : Number.POSITIVE_INFINITY;
-  const window = options.window ?? 1000;
+  checkThrottle(options.throttle);
+  const rate = options.throttle?.messagesPerSecond;
+  const limiter = rate === undefined ? undefined : new RateLimiter(rate, Math.max(1, Math.floor(rate / 20)));
+  const window = Math.min(options.window ?? 1000, limiter ? Math.max(2 * limiter.burst, Math.ceil(limiter.perSecond / 2)) : Number.POSITIVE_INFINITY);
+  const sourceSlots = new Semaphore(options.throttle?.maxSourceConnections ?? Number.POSITIVE_INFINITY);
+  const targetSlots = new Semaphore(options.throttle?.maxTargetConnections ?? Number.POSITIVE_INFINITY);
+  const connectionWait = new WallClock();
+  /** Connects once a slot under the cap is free; the slot is given back when the connection closes. */
+  const connectWithin = async (slots: Semaphore, connect: () => Promise<StompClient>): Promise<StompClient> => {
+    const waitStarted = Date.now();
+    const release = await slots.acquire();
+    connectionWait.add(waitStarted, Date.now());
+    try {
+      const client = await connect();
+      if (client.closed) release();
+      else client.once('close', release);
+      return client;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  };
   const idleMs = options.idleMs ?? 1000;
   const jolokia = options.sourceJolokia ? new JolokiaClient(options.sourceJolokia) : undefined;
   let brokerName = options.sourceBrokerName;
@@ -154,8 +190,17 @@ export async function drainActiveMq(options: DrainOptions): Promise<DrainResult>
       entries.push(job.kind === 'queue' ? await drainQueue(job.name) : await drainDurable(job.sub));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, Math.max(jobs.length, 1)) }, worker));
-  return { migrationId: options.migrationId, entries, complete: entries.every((e) => e.status === 'done'), durationMs: Date.now() - started };
+  // Each destination drained at once holds a source and a target connection: no more at once than the caps.
+  const workers = Math.min(options.concurrency ?? 4, options.throttle?.maxSourceConnections ?? Number.POSITIVE_INFINITY, options.throttle?.maxTargetConnections ?? Number.POSITIVE_INFINITY, Math.max(jobs.length, 1));
+  await Promise.all(Array.from({ length: workers }, worker));
+  const throttle: ThrottleSummary = {
+    ...options.throttle,
+    throttledMs: limiter?.held.total ?? 0,
+    connectionWaitMs: connectionWait.total,
+    peakSourceConnections: sourceSlots.peak,
+    peakTargetConnections: targetSlots.peak,
+  };
+  return { migrationId: options.migrationId, entries, complete: entries.every((e) => e.status === 'done'), durationMs: Date.now() - started, throttle };
 
   async function queueDepth(name: string): Promise<number | 'vanished' | undefined> {
     if (!jolokia || !brokerName) return undefined;
@@ -230,7 +275,7 @@ export async function drainActiveMq(options: DrainOptions): Promise<DrainResult>
     try {
       const subscribeHeaders: StompHeaders = { 'activemq.subscriptionName': sub.subscriptionName, ...(sub.selector ? { selector: sub.selector } : {}), ...(sub.noLocal ? { 'activemq.noLocal': 'true' } : {}) };
       // 1. Recreate the subscription on the target (offline): same client id, name, selector.
-      const target = await StompClient.connect({ ...options.target, clientId: sub.clientId });
+      const target = await connectWithin(targetSlots, () => StompClient.connect({ ...options.target, clientId: sub.clientId }));
       await target.subscribe(`/topic/${sub.topic}`, () => undefined, { ...subscribeHeaders, 'activemq.prefetchSize': '1' });
       await target.disconnect();
       if (sub.treatment === 'recreate') return await finish(entry, 'done');
@@ -265,10 +310,12 @@ export async function drainActiveMq(options: DrainOptions): Promise<DrainResult>
   }
 
   async function relayPass(entry: DrainLedgerEntry, suspects: Set<string>, pass: PassOptions): Promise<void> {
-    const source = await StompClient.connect({ ...options.source, ...(pass.clientId ? { clientId: pass.clientId } : {}) });
+    // A durable pass must use the subscriber's client id; every other connection is marked as
+    // the tool's (activeMqClientConnections leaves those out of the clients still connected).
+    const source = await connectWithin(sourceSlots, () => StompClient.connect({ ...options.source, clientId: pass.clientId ?? toolClientId('drain') }));
     let target: StompClient;
     try {
-      target = await StompClient.connect(options.target);
+      target = await connectWithin(targetSlots, () => StompClient.connect({ ...options.target, clientId: toolClientId('drain') }));
     } catch (error) {
       source.destroy();
       throw error;
@@ -284,6 +331,25 @@ export async function drainActiveMq(options: DrainOptions): Promise<DrainResult>
       recent.push(id);
       if (recent.length > window * 2) recent.splice(0, recent.length - window * 2);
     };
+    // The rate limit: sends wait their turn in delivery order, a chunk of tokens at a time.
+    const waiting: (() => void)[] = [];
+    let pumping = false;
+    const pump = async () => {
+      pumping = true;
+      while (limiter && waiting.length > 0) {
+        const chunk = waiting.splice(0, limiter.burst);
+        const wait = limiter.reserve(chunk.length);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        for (const go of chunk) go();
+      }
+      pumping = false;
+    };
+    const throttled = (send: () => Promise<void>): Promise<void> => {
+      if (!limiter) return send();
+      const turn = new Promise<void>((resolve) => waiting.push(resolve));
+      if (!pumping) void pump();
+      return turn.then(send);
+    };
     const onMessage = (groupId: string | undefined) => (frame: StompFrame) => {
       if (stopping || failure) return; // left unacknowledged: the source keeps it
       lastActivity = Date.now();
@@ -292,7 +358,7 @@ export async function drainActiveMq(options: DrainOptions): Promise<DrainResult>
       const possibleDuplicate = frame.headers.redelivered === 'true' || suspects.has(sourceId);
       const relayed = relayFrame(frame, { ...(groupId !== undefined ? { groupId } : {}), possibleDuplicate, runId: options.migrationId });
       remember(sourceId);
-      target.send(pass.targetDestination, relayed.headers, relayed.body).then(
+      throttled(() => target.send(pass.targetDestination, relayed.headers, relayed.body)).then(
         () => {
           try {
             void source.ack(frame).catch(() => undefined);

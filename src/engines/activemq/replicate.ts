@@ -33,14 +33,19 @@ export interface ReplicatedUser {
 
 /** What a target needs: its current configuration and users, and a way to apply new ones. */
 export interface ActiveMqTargetPort {
-  /** The `<broker>` configuration and user list the target runs now (undefined: never replicated). */
-  current(): Promise<{ configurationXml: string; users: { username: string; groups: string[]; passwordDigest: string }[] } | undefined>;
+  /**
+   * The `<broker>` configuration and user list the target runs now, or will after changes it
+   * already accepted (undefined: never replicated). `passwordDigest` only where the target can
+   * tell (Amazon MQ never reveals a password). `pendingReboot`: accepted changes wait for a
+   * reboot (an earlier apply stopped before it), so applying is not over.
+   */
+  current(): Promise<{ configurationXml: string; users: { username: string; groups: string[]; passwordDigest?: string }[]; pendingReboot?: boolean } | undefined>;
   /** Applies configuration and users (Amazon MQ: new revision + users + reboot; local: restart). */
   apply(configurationXml: string, users: ReplicatedUser[]): Promise<void>;
 }
 
 export interface ReplicationChange {
-  kind: 'configuration' | 'create-user' | 'update-user' | 'delete-user' | 'create-secret';
+  kind: 'configuration' | 'create-user' | 'update-user' | 'delete-user' | 'create-secret' | 'finish-pending';
   object: string;
   detail: string;
 }
@@ -116,11 +121,15 @@ export async function replicateActiveMq(input: {
   if (current?.configurationXml.trim() !== plan.configuration.xml.trim()) {
     changes.push({ kind: 'configuration', object: 'configuration', detail: current ? 'new configuration revision (differs from the running one)' : 'first configuration revision' });
   }
+  if (current?.pendingReboot) changes.push({ kind: 'finish-pending', object: 'broker', detail: 'changes the target accepted earlier wait for a reboot' });
   const currentUsers = new Map((current?.users ?? []).map((u) => [u.username, u]));
+  // Groups as sets (Amazon MQ keeps no order); a password only where the target knows its digest
+  // (Amazon MQ does not: there, an apply always sets every password, so it converges then).
+  const sameGroups = (a: readonly string[], b: readonly string[]) => [...new Set(a)].sort().join(',') === [...new Set(b)].sort().join(',');
   for (const user of users) {
     const existing = currentUsers.get(user.username);
     if (!existing) changes.push({ kind: 'create-user', object: `user:${user.username}`, detail: `groups ${user.groups.join(', ') || '(none)'}` });
-    else if (existing.groups.join(',') !== user.groups.join(',') || (user.password !== '(generated)' && existing.passwordDigest !== digest(user.password))) {
+    else if (!sameGroups(existing.groups, user.groups) || (user.password !== '(generated)' && existing.passwordDigest !== undefined && existing.passwordDigest !== digest(user.password))) {
       changes.push({ kind: 'update-user', object: `user:${user.username}`, detail: 'groups or password differ' });
     }
   }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { BrokerApiError, BrokerAuthError, BrokerUnreachableError, MqMigrateError } from '../../model/errors.js';
 
 /**
@@ -31,6 +32,14 @@ export interface StompConnectOptions {
   /** STOMP `host` header (virtual host); `localhost` by default. */
   vhost?: string;
   connectTimeoutMs?: number;
+  /**
+   * STOMP over TLS (`stomp+ssl://`): Amazon MQ for ActiveMQ opens only that (port 61614). The
+   * certificate is checked against the system CAs (or `tlsCa`) and `host`, sent as SNI when it
+   * is a name.
+   */
+  tls?: boolean;
+  /** PEM CA certificate(s) to trust instead of the system CAs (a private CA, or a test's self-signed certificate). */
+  tlsCa?: string;
 }
 
 /** The connection died or the broker sent an ERROR frame not tied to a receipt. */
@@ -134,7 +143,7 @@ export class StompClient extends EventEmitter {
 
   private constructor(private readonly options: StompConnectOptions) {
     super();
-    this.endpoint = `stomp://${options.host}:${options.port}`;
+    this.endpoint = `${options.tls ? 'stomp+ssl' : 'stomp'}://${options.host}:${options.port}`;
   }
 
   static async connect(options: StompConnectOptions): Promise<StompClient> {
@@ -159,7 +168,11 @@ export class StompClient extends EventEmitter {
     const { host, port, login, passcode, clientId } = this.options;
     return new Promise((resolve, reject) => {
       let settled = false;
-      const socket = netConnect({ host, port });
+      // With TLS the CONNECT frame goes out on 'secureConnect' (after the handshake), not 'connect'.
+      const socket = this.options.tls
+        ? // SNI carries host names only (RFC 6066); the certificate is still checked against an IP host.
+          tlsConnect({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), ...(this.options.tlsCa !== undefined ? { ca: this.options.tlsCa } : {}) })
+        : netConnect({ host, port });
       socket.setNoDelay(true);
       this.socket = socket;
       const timer = setTimeout(() => fail(new BrokerUnreachableError(this.endpoint, { hint: 'no CONNECTED frame in time' })), this.options.connectTimeoutMs ?? 10000);
@@ -171,11 +184,16 @@ export class StompClient extends EventEmitter {
           reject(error);
         }
       };
-      socket.once('error', (error) => fail(new BrokerUnreachableError(this.endpoint, { cause: error })));
+      socket.once('error', (error) => {
+        // Name a refused certificate as such: "unreachable" alone sends people after the network.
+        const code = String((error as NodeJS.ErrnoException).code ?? '');
+        const tlsProblem = this.options.tls === true && /CERT|SSL|TLS|HOSTNAME|ALTNAME/i.test(`${code} ${error.message}`);
+        fail(new BrokerUnreachableError(this.endpoint, { cause: error, ...(tlsProblem ? { hint: 'TLS handshake failed: the certificate was not trusted for this host (tlsCa trusts a private CA)' } : {}) }));
+      });
       // ActiveMQ sometimes closes a refused login without flushing its ERROR frame (2 in 150
       // wrong-password connects measured here): fail at once rather than wait for the timer.
       socket.once('close', () => fail(new HangUpBeforeConnected(`${this.endpoint} closed the connection before answering CONNECT (a refused login can do this)`)));
-      socket.once('connect', () => {
+      socket.once(this.options.tls ? 'secureConnect' : 'connect', () => {
         const headers: StompHeaders = { 'accept-version': '1.2', host: this.options.vhost ?? 'localhost', login, passcode, 'heart-beat': '0,0' };
         if (clientId) headers['client-id'] = clientId;
         socket.write(encodeFrame('CONNECT', headers, '', false));
@@ -335,9 +353,13 @@ export class StompClient extends EventEmitter {
   }
 }
 
-/** `stomp://host:port` -> host and port. */
-export function parseStompUrl(url: string): { host: string; port: number } {
-  const match = /^stomp(?:\+nio)?:\/\/([^:/]+):(\d+)/.exec(url);
-  if (!match?.[1] || !match[2]) throw new BrokerApiError(url, 'url', 0, 'expected stomp://host:port');
-  return { host: match[1], port: Number(match[2]) };
+/**
+ * `stomp://`, `stomp+nio://`, `stomp+ssl://` or `stomp+nio+ssl://host:port` -> host, port and
+ * whether to speak TLS (the `+ssl` schemes; Amazon MQ's endpoints are `stomp+ssl://...:61614`).
+ * ActiveMQ's URI options (`?transport.x=y`) are ignored: they configure the broker's side.
+ */
+export function parseStompUrl(url: string): { host: string; port: number; tls: boolean } {
+  const match = /^stomp(\+nio)?(\+ssl)?:\/\/([^:/?#]+):(\d+)(?:[/?#]|$)/.exec(url);
+  if (!match?.[3] || !match[4]) throw new BrokerApiError(url, 'url', 0, 'expected stomp://, stomp+nio://, stomp+ssl:// or stomp+nio+ssl://host:port');
+  return { host: match[3], port: Number(match[4]), tls: match[2] !== undefined };
 }

@@ -1,3 +1,4 @@
+import { toolClientId } from './clients.js';
 import { brokerMBean, JolokiaClient, type JolokiaOptions } from './jolokia-client.js';
 import { MIGRATION_ID_HEADER } from './drain.js';
 import type { StompEndpoint } from './drain.js';
@@ -42,7 +43,7 @@ async function depths(client: JolokiaClient, queues: string[]): Promise<Map<stri
 
 /** Browses a queue over STOMP (`browser:true`, ends with a `browser:end` frame); counts ids. */
 export async function browseIds(endpoint: StompEndpoint, queue: string, limit: number): Promise<{ browsed: number; ids: Map<string, number> }> {
-  const client = await StompClient.connect(endpoint);
+  const client = await StompClient.connect({ ...endpoint, clientId: toolClientId('verify') });
   const ids = new Map<string, number>();
   let browsed = 0;
   let timer: NodeJS.Timeout | undefined;
