@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { route53Zone, ssmParameterStore } from '../../src/aws/cutover.js';
 import { CutoverError } from '../../src/orchestration/errors.js';
-import { AmqpUrl, CutoverInput as CutoverSettings, HttpUrl } from '../../src/orchestration/input.js';
+import { CutoverInput as CutoverSettings } from '../../src/orchestration/input.js';
 import type { DnsZone, ParameterStore } from '../../src/orchestration/ports.js';
 import { lambdaHandler } from '../shared/middleware.js';
 import { logger, metrics, MetricUnit } from '../shared/powertools.js';
-import { MigrationIdField } from '../shared/workflow.js';
+import { MigrationIdField, TargetEndpoint } from '../shared/workflow.js';
 
 export const CutoverInput = z.strictObject({
   migrationId: MigrationIdField,
   action: z.enum(['switch', 'revert']),
   cutover: CutoverSettings,
-  target: z.strictObject({ amqpUrl: AmqpUrl, managementUrl: HttpUrl }),
+  target: TargetEndpoint,
   /** For revert: what the switch replaced (the switch's result `previous`). */
   previous: z.string().nullable().default(null),
 });
@@ -29,19 +29,22 @@ export const makeHandler = (deps: CutoverDeps) =>
   lambdaHandler(CutoverInput, async ({ migrationId, action, cutover, target, previous }) => {
     logger.appendKeys({ migrationId, strategy: cutover.strategy, action });
     const at = new Date().toISOString();
-    const host = new URL(target.amqpUrl).hostname;
+    // What clients connect to: AMQP for RabbitMQ, STOMP for ActiveMQ (OpenWire clients use the same host).
+    const clientUrl = target.engine === 'RABBITMQ' ? target.amqpUrl : target.stompUrl;
+    const consoleUrl = target.engine === 'RABBITMQ' ? target.managementUrl : target.jolokiaUrl;
+    const host = new URL(clientUrl.replace(/^[a-z+]+:/, 'http:')).hostname;
     metrics.addMetric(action === 'switch' ? 'Cutovers' : 'CutoverReverts', MetricUnit.Count, 1);
     switch (cutover.strategy) {
       case 'manual': {
         const instructions =
           action === 'switch'
-            ? (cutover.instructions ?? `point every producer and consumer at ${target.amqpUrl} (management ${target.managementUrl}); the workflow waits until none is left on the source`)
+            ? (cutover.instructions ?? `point every producer and consumer at ${clientUrl} (management ${consoleUrl}); the workflow waits until none is left on the source`)
             : 'point the clients back at the source broker';
         return { migrationId, strategy: 'manual', action, previous: null, current: null, instructions, at };
       }
       case 'ssm-parameter': {
         const before = (await deps.parameters.get(cutover.parameterName)) ?? null;
-        const value = action === 'switch' ? target.amqpUrl : previous;
+        const value = action === 'switch' ? clientUrl : previous;
         if (value === null) throw new CutoverError('ssm-parameter', `nothing to revert ${cutover.parameterName} to (it was unset before the switch); set it by hand`);
         await deps.parameters.put(cutover.parameterName, value);
         logger.info('parameter switched', { parameter: cutover.parameterName });

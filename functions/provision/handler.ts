@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { provisionInputFromRabbitPlan } from '../../src/amazonmq/provision-input.js';
+import { provisionInputFromActiveMqPlan, provisionInputFromRabbitPlan } from '../../src/amazonmq/provision-input.js';
 import { describeBrokerForWait, provisionBroker } from '../../src/amazonmq/provisioner.js';
 import { assertMigrationDocument, DocumentRef, getDocument } from '../../src/aws/documents.js';
 import { config } from '../../src/config.js';
-import { RabbitPlan } from '../../src/model/plan.js';
 import { TargetInput } from '../../src/orchestration/input.js';
+import { MigrationPlan } from '../../src/orchestration/plan-document.js';
 import type { BrokerProvisioner } from '../../src/orchestration/ports.js';
 import { lambdaHandler } from '../shared/middleware.js';
 import { logger, metrics, MetricUnit } from '../shared/powertools.js';
@@ -34,9 +34,10 @@ export const makeHandler = (deps: ProvisionDeps) =>
   lambdaHandler(ProvisionInput, async ({ migrationId, plan: planRef, target }) => {
     logger.appendKeys({ migrationId });
     assertMigrationDocument(planRef, { bucket: deps.bucket, migrationId }, 'plan');
-    const plan = await getDocument(planRef, RabbitPlan);
+    const plan = await getDocument(planRef, MigrationPlan);
     const { brokerName, adminSecretId, ...rest } = target;
-    const request = provisionInputFromRabbitPlan(plan, { migrationId, brokerName, adminSecretId, ...rest });
+    const details = { migrationId, brokerName, adminSecretId, ...rest };
+    const request = plan.engine === 'RABBITMQ' ? provisionInputFromRabbitPlan(plan, details) : provisionInputFromActiveMqPlan(plan, details);
     const started = Date.now();
     const broker = await deps.provisioner.provision(request);
     metrics.addMetric('ProvisionRequestDuration', MetricUnit.Milliseconds, Date.now() - started);

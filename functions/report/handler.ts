@@ -4,11 +4,15 @@ import { DocumentRef, findDocument, getDocument, migrationKey, putDocument, putT
 import { eventBridgePublisher } from '../../src/aws/notifications.js';
 import { config, workflowConfig } from '../../src/config.js';
 import type { CheckpointStore } from '../../src/engines/rabbitmq/drain/checkpoint.js';
-import { RabbitPlan, unacceptedBlockers } from '../../src/model/plan.js';
-import { DrainQueueList } from '../../src/orchestration/drain-queues.js';
+import { unacceptedBlockers } from '../../src/model/plan.js';
+import { DrainList } from '../../src/orchestration/drain-queues.js';
+import { destinationOf, entryToQueueReport, loadEntries } from '../../src/orchestration/activemq-drain.js';
+import { MigrationPlan } from '../../src/orchestration/plan-document.js';
+import type { DrainLedgerStore } from '../../src/engines/activemq/stomp-ledger.js';
+import { S3DrainLedgerStore } from '../../src/aws/drain-ledger-store.js';
 import { readLedgers } from '../../src/orchestration/ledgers.js';
 import type { EventPublisher } from '../../src/orchestration/ports.js';
-import { ledgerToQueueReport, Outcome, renderReportMarkdown, type MigrationReport } from '../../src/orchestration/report.js';
+import { ledgerToQueueReport, Outcome, renderReportMarkdown, type MigrationReport, type QueueReport } from '../../src/orchestration/report.js';
 import { VerifyDocument } from '../verify/handler.js';
 import { lambdaHandler } from '../shared/middleware.js';
 import { logger, metrics, MetricUnit } from '../shared/powertools.js';
@@ -50,6 +54,7 @@ export interface ReportDeps {
   bucket: string;
   events: EventPublisher;
   checkpoints: (migrationId: string) => CheckpointStore;
+  activeMqLedger: (migrationId: string) => DrainLedgerStore;
 }
 
 const span = (rounds: readonly z.infer<typeof DrainRound>[] | undefined) => {
@@ -73,12 +78,18 @@ export const makeHandler = (deps: ReportDeps) =>
     logger.appendKeys({ migrationId });
     const outcome = outcomeOf(requested, state.error?.Error);
     const finishedAt = new Date().toISOString();
-    const plan = state.plan ? await getDocument(state.plan.document, RabbitPlan) : undefined;
-    const list = state.drainQueues ? await getDocument(state.drainQueues.queues, DrainQueueList) : undefined;
+    const plan = state.plan ? await getDocument(state.plan.document, MigrationPlan) : undefined;
+    const list = state.drainQueues ? await getDocument(state.drainQueues.queues, DrainList) : undefined;
     const verifyDoc = await findDocument({ bucket: deps.bucket, key: migrationKey(migrationId, 'verify.json') }, VerifyDocument);
-    const ledgers = verifyDoc?.ledgers ?? (list ? await readLedgers(deps.checkpoints(migrationId), migrationId, list) : []);
     const verdicts = new Map((verifyDoc?.results ?? []).map((r) => [`${r.vhost}\u0000${r.queue}`, r]));
-    const queues = ledgers.map((l) => ledgerToQueueReport(l, verdicts.get(`${l.vhost}\u0000${l.queue}`)));
+    let queues: QueueReport[];
+    if (list && 'engine' in list) {
+      const entries = verifyDoc?.activemqEntries ?? (await loadEntries(deps.activeMqLedger(migrationId), list.items));
+      queues = list.items.map((item, i) => entryToQueueReport(item, entries[i], verdicts.get(`\u0000${destinationOf(item)}`)));
+    } else {
+      const ledgers = verifyDoc?.ledgers ?? (list ? await readLedgers(deps.checkpoints(migrationId), migrationId, list) : []);
+      queues = ledgers.map((l) => ledgerToQueueReport(l, verdicts.get(`${l.vhost}\u0000${l.queue}`)));
+    }
     const rolledBack = state.rollbackResult !== undefined;
     // As the state machine's CanRollBack: only when messages may sit on the target because of these.
     const rollbackOffered = !rolledBack && list !== undefined && state.rollback?.onFailure !== 'none' && ROLLBACK_ERRORS.includes(state.error?.Error ?? '');
@@ -164,6 +175,7 @@ export const defaultReportDeps = (): ReportDeps => ({
   bucket: config().documentsBucket,
   events: eventBridgePublisher(workflowConfig().eventBusName),
   checkpoints: (migrationId) => new S3CheckpointStore(config().documentsBucket, migrationId),
+  activeMqLedger: (migrationId) => new S3DrainLedgerStore(config().documentsBucket, migrationId),
 });
 
 export const handler = makeHandler(defaultReportDeps());

@@ -5,11 +5,13 @@ import { config } from '../../src/config.js';
 import { ManagementClient } from '../../src/engines/rabbitmq/management-client.js';
 import { lambdaHandler } from '../shared/middleware.js';
 import { logger, metrics, MetricUnit } from '../shared/powertools.js';
-import { ManagementEndpoint, MigrationIdField } from '../shared/workflow.js';
+import { MigrationIdField, SourceEndpoint } from '../shared/workflow.js';
+import { activeMqClientConnections } from '../../src/engines/activemq/clients.js';
+import { jolokiaOptions } from '../../src/orchestration/endpoints.js';
 
 export const WaitForClientsInput = z.strictObject({
   migrationId: MigrationIdField,
-  source: ManagementEndpoint,
+  source: SourceEndpoint,
 });
 
 export const GoAnyway = z.looseObject({ goAnyway: z.literal(true), by: z.string().optional(), at: z.string().optional() });
@@ -26,7 +28,7 @@ export interface Connection {
 export interface WaitForClientsDeps {
   bucket: string;
   credentials: (secretId: string) => Promise<BrokerCredentials>;
-  connections: (endpoint: { url: string } & BrokerCredentials) => Promise<Connection[]>;
+  connections: (source: SourceEndpoint, credentials: BrokerCredentials) => Promise<Connection[]>;
 }
 
 interface RawConnection {
@@ -45,6 +47,14 @@ export async function sourceConnections(endpoint: { url: string } & BrokerCreden
     .map((c) => ({ name: c.name ?? '?', user: c.user ?? '?', vhost: c.vhost ?? '?', ...(c.client_properties?.connection_name ? { clientName: c.client_properties.connection_name } : {}) }));
 }
 
+/** The source's client connections of either engine, without the tool's own. */
+export async function clientConnections(source: SourceEndpoint, credentials: BrokerCredentials): Promise<Connection[]> {
+  if (source.engine === 'RABBITMQ') return sourceConnections({ url: source.managementUrl, ...credentials });
+  const connections = await activeMqClientConnections(jolokiaOptions(source.jolokiaUrl, credentials), source.brokerName);
+  // ActiveMQ has no vhosts: the broker stands in for one in the approver's list.
+  return connections.map((c) => ({ name: c.clientId, user: c.user ?? '?', vhost: source.brokerName ?? 'broker', clientName: c.clientId }));
+}
+
 /**
  * After the cutover: who is still connected to the source? The state machine waits and asks again
  * until nobody is, or until someone says go anyway.
@@ -54,7 +64,7 @@ export const makeHandler = (deps: WaitForClientsDeps) =>
     logger.appendKeys({ migrationId });
     const credentials = await deps.credentials(source.credentialsSecretId);
     const [connections, goAnyway] = await Promise.all([
-      deps.connections({ url: source.managementUrl, ...credentials }),
+      deps.connections(source, credentials),
       findDocument({ bucket: deps.bucket, key: goAnywayKey(migrationId) }, GoAnyway),
     ]);
     metrics.addMetric('SourceClientsConnected', MetricUnit.Count, connections.length);
@@ -71,4 +81,4 @@ export const makeHandler = (deps: WaitForClientsDeps) =>
     };
   });
 
-export const handler = makeHandler({ bucket: config().documentsBucket, credentials: getBrokerCredentials, connections: sourceConnections });
+export const handler = makeHandler({ bucket: config().documentsBucket, credentials: getBrokerCredentials, connections: clientConnections });

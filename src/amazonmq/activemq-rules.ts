@@ -206,3 +206,9 @@ export function isPermittedChild(parent: string, child: string): boolean {
 export function isPermittedAttribute(element: string, attribute: string): boolean {
   return PERMITTED_ATTRIBUTES[element]?.includes(attribute) ?? false;
 }
+
+/**
+ * The group of the broker administrator the provisioner creates (with console access); converted
+ * authorization maps grant it every destination, since the migration drains and verifies them all.
+ */
+export const ACTIVEMQ_ADMIN_GROUP = 'admin';

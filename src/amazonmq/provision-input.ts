@@ -3,6 +3,7 @@
  * type, storage) plus everything a real deployment adds (network, encryption, logs, maintenance
  * window, tags) and where the credentials are (Secrets Manager ids, never passwords).
  */
+import type { ActiveMqPlan } from '../plan/activemq-planner.js';
 import { z } from 'zod';
 import { DocumentRef } from '../aws/documents.js';
 import type { RabbitPlan } from '../model/plan.js';
@@ -106,5 +107,25 @@ export function provisionInputFromRabbitPlan(
     deploymentMode: plan.target.deploymentMode,
     instanceType: plan.target.instanceType,
     storageType: plan.target.storageType,
+  };
+}
+
+/**
+ * The provision input for an ActiveMQ plan's target: the broker starts with the converted
+ * configuration and only its administrator; replication adds the planned users (and reboots,
+ * since ActiveMQ user changes apply at a reboot).
+ */
+export function provisionInputFromActiveMqPlan(
+  plan: Pick<ActiveMqPlan, 'target' | 'configuration'>,
+  rest: Omit<ProvisionInputInput, 'engineType' | 'engineVersion' | 'deploymentMode' | 'instanceType' | 'storageType' | 'activemq'>,
+): ProvisionInputInput {
+  return {
+    ...rest,
+    engineType: 'ACTIVEMQ',
+    engineVersion: plan.target.engineVersion,
+    deploymentMode: plan.target.deploymentMode,
+    instanceType: plan.target.instanceType,
+    storageType: plan.target.storageType,
+    activemq: { configurationXml: plan.configuration.xml, users: [] },
   };
 }

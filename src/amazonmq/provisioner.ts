@@ -46,6 +46,7 @@ import {
   BrokerNameConflictError,
   BrokerNotFoundError,
 } from './errors.js';
+import { ACTIVEMQ_ADMIN_GROUP } from './activemq-rules.js';
 import { MIGRATION_TAG, ProvisionInput, type ProvisionInputInput } from './provision-input.js';
 import { validateAmazonMqPassword, validateAmazonMqUsername } from './user-rules.js';
 
@@ -253,7 +254,7 @@ export async function provisionBroker(rawInput: ProvisionInputInput | unknown, d
     if (!activemq) throw new ValidationError('input.activemq', 'required for ACTIVEMQ');
     const xml = activemq.configurationXml ?? (activemq.configurationDocument ? await deps.readDocument(activemq.configurationDocument) : '');
     configuration = await ensureConfiguration(input, xml, deps.mq);
-    users.push(await brokerUser(input.adminSecretId, 'ACTIVEMQ', deps, { ConsoleAccess: true, Groups: ['admin'] }));
+    users.push(await brokerUser(input.adminSecretId, 'ACTIVEMQ', deps, { ConsoleAccess: true, Groups: [ACTIVEMQ_ADMIN_GROUP] }));
     for (const user of activemq.users) users.push(await brokerUser(user.secretId, 'ACTIVEMQ', deps, { ConsoleAccess: user.consoleAccess, Groups: user.groups }));
     const names = users.map((u) => u.Username);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);

@@ -23,3 +23,16 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, roo
   const more = issues.length > 1 ? `; and ${issues.length - 1} more: ${issues.slice(1, 4).map((i) => `${i.field}: ${i.rule}`).join('; ')}` : '';
   throw new ValidationError(first.field, first.rule, `${first.field}: ${first.rule}${more}`);
 }
+
+/**
+ * Re-adds a nested parse's issues to an outer schema's refinement under `prefix`, an unknown
+ * key named in the path as parseOrThrow names it (for options checked against another schema).
+ */
+export function forwardIssues(error: z.ZodError, ctx: z.RefinementCtx, prefix: readonly string[]): void {
+  for (const issue of error.issues) {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const path = [...prefix, ...issue.path.map(String), ...(keys.length === 1 ? [keys[0] as string] : [])];
+    const message = issue.code === 'unrecognized_keys' ? `unknown field${keys.length > 1 ? `s ${keys.join(', ')}` : ''} (not part of the format)` : issue.message;
+    ctx.addIssue({ code: 'custom', path, message });
+  }
+}

@@ -3,6 +3,7 @@ import { applyPlan } from '../engines/rabbitmq/apply-plan.js';
 import type { DrainQueue } from '../engines/rabbitmq/drain/relay.js';
 import type { RabbitInventory } from '../model/inventory.js';
 import type { RabbitPlan } from '../model/plan.js';
+import { DurableTreatment, type ActiveMqPlan } from '../plan/activemq-planner.js';
 
 export const DrainQueueEntry = z.strictObject({
   vhost: z.string(),
@@ -43,4 +44,35 @@ export function drainQueuesFor(inventory: RabbitInventory, plan: Pick<RabbitPlan
 /** Map items: batch i covers queues [i*size, (i+1)*size). */
 export function batchesOf(total: number, size: number): { index: number }[] {
   return Array.from({ length: Math.ceil(total / size) }, (_, index) => ({ index }));
+}
+
+/** An ActiveMQ drain item: a queue, or a durable subscription the plan recreates (and maybe delivers). */
+export const ActiveMqDrainItem = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('queue'), name: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('durable'), subscription: DurableTreatment }),
+]);
+export type ActiveMqDrainItem = z.infer<typeof ActiveMqDrainItem>;
+export const ActiveMqDrainList = z.strictObject({ migrationId: z.string(), engine: z.literal('ACTIVEMQ'), items: z.array(ActiveMqDrainItem) });
+export type ActiveMqDrainList = z.infer<typeof ActiveMqDrainList>;
+
+/** drain-queues.json of either engine (the RabbitMQ list predates `engine` and has none). */
+export const DrainList = z.union([ActiveMqDrainList, DrainQueueList]);
+export type DrainList = z.infer<typeof DrainList>;
+
+/** The batch's share of a list: items [index*size, (index+1)*size). */
+export function batchOf<T>(items: readonly T[], index: number, size: number): T[] {
+  return items.slice(index * size, (index + 1) * size);
+}
+
+export const itemsOf = (list: DrainList): readonly unknown[] => ('engine' in list ? list.items : list.queues);
+
+/**
+ * ActiveMQ: the plan's queues, then the durable subscriptions it recreates (blocked ones stay
+ * behind and the plan says why).
+ */
+export function activeMqDrainItemsFor(plan: Pick<ActiveMqPlan, 'messages'>): ActiveMqDrainItem[] {
+  return [
+    ...plan.messages.queues.map((q): ActiveMqDrainItem => ({ kind: 'queue', name: q.name })),
+    ...plan.messages.durableSubscriptions.filter((s) => s.treatment !== 'blocked').map((subscription): ActiveMqDrainItem => ({ kind: 'durable', subscription })),
+  ];
 }

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { EncryptionInput, MaintenanceWindowInput, NetworkInput } from '../amazonmq/provision-input.js';
 import { BROKER_NAME_PATTERN } from '../amazonmq/rabbitmq-rules.js';
 import { RabbitPlanOptions } from '../model/plan.js';
+import { ActiveMqPlanOptions } from '../plan/activemq-planner.js';
+import { forwardIssues } from '../model/validate.js';
 
 /** Also the execution name (≤ 80) and the broker's migration tag (the provisioner's rule). */
 export const MigrationIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be 1-64 letters, digits or dashes, starting with a letter or digit');
@@ -28,12 +30,44 @@ export const HttpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
   .refine(noCredentials, 'must not embed credentials (put them in the secret)');
 
-export const SourceInput = z.strictObject({
+export const StompUrl = z
+  .string()
+  .regex(/^stomp(\+nio)?(\+ssl)?:\/\/[^\s/:]+:\d+\/?$/, 'must be a stomp://host:port or stomp+ssl://host:port URL')
+  .refine(noCredentials, 'must not embed credentials (put them in the secret)');
+
+export const RabbitEndpoint = z.strictObject({
   engine: z.literal('RABBITMQ'),
   managementUrl: HttpUrl,
   amqpUrl: AmqpUrl,
   credentialsSecretId: SecretId,
 });
+export type RabbitEndpoint = z.infer<typeof RabbitEndpoint>;
+
+/**
+ * An ActiveMQ broker: Jolokia (depths, connections, durable subscribers) and STOMP (messages);
+ * on Amazon MQ, Jolokia is the web console's /api/jolokia and STOMP is stomp+ssl on 61614.
+ */
+export const ActiveMqEndpoint = z.strictObject({
+  engine: z.literal('ACTIVEMQ'),
+  jolokiaUrl: HttpUrl,
+  stompUrl: StompUrl,
+  credentialsSecretId: SecretId,
+  /** The broker Jolokia serves, when it serves several. */
+  brokerName: z.string().min(1).max(200).optional(),
+  /**
+   * The source's activemq.xml and JAAS files (users, groups, authorization, policies): a JSON
+   * document in S3 ({ mainFile?, files: { name: text } }); `mq-migrate start --activemq-conf DIR`
+   * uploads it. Without it the inventory has only what Jolokia shows (no users).
+   */
+  configuration: z.strictObject({ bucket: z.string().min(3), key: z.string().min(1) }).optional(),
+});
+export type ActiveMqEndpoint = z.infer<typeof ActiveMqEndpoint>;
+
+/** A source or target broker as the workflow's steps reach it (`engine` says which fields). */
+export const BrokerEndpoint = z.discriminatedUnion('engine', [RabbitEndpoint, ActiveMqEndpoint]);
+export type BrokerEndpoint = z.infer<typeof BrokerEndpoint>;
+
+export const SourceInput = BrokerEndpoint;
 
 export const TargetInput = z.strictObject({
   brokerName: z.string().regex(BROKER_NAME_PATTERN, 'must be 1-50 letters, digits, dashes or underscores'),
@@ -69,16 +103,28 @@ export const DrainSettings = z.strictObject({
   finalDrainBudgetSeconds: z.number().int().min(1).max(86400).default(3600),
 });
 
-export const MigrationInput = z.strictObject({
-  migrationId: MigrationIdSchema,
-  source: SourceInput,
-  target: TargetInput,
-  cutover: CutoverInput,
-  options: RabbitPlanOptions.prefault({}),
-  drain: DrainSettings.prefault({}),
-  rollback: z.strictObject({ onFailure: z.enum(['offer', 'automatic', 'none']).default('offer') }).prefault({}),
-  /** Stop after replication's dry run: nothing is written, nothing moves. */
-  dryRun: z.boolean().default(false),
-});
+/** Plan options are the engine's (RabbitPlanOptions or ActiveMqPlanOptions), checked against the source's engine. */
+export const PlanOptionsInput = z.record(z.string(), z.unknown());
+
+export function planOptionsSchema(engine: BrokerEndpoint['engine']): z.ZodType<Record<string, unknown>> {
+  return engine === 'ACTIVEMQ' ? ActiveMqPlanOptions : RabbitPlanOptions;
+}
+
+export const MigrationInput = z
+  .strictObject({
+    migrationId: MigrationIdSchema,
+    source: SourceInput,
+    target: TargetInput,
+    cutover: CutoverInput,
+    options: PlanOptionsInput.default({}),
+    drain: DrainSettings.prefault({}),
+    rollback: z.strictObject({ onFailure: z.enum(['offer', 'automatic', 'none']).default('offer') }).prefault({}),
+    /** Stop after replication's dry run: nothing is written, nothing moves. */
+    dryRun: z.boolean().default(false),
+  })
+  .superRefine((input, ctx) => {
+    const parsed = planOptionsSchema(input.source.engine).safeParse(input.options);
+    if (!parsed.success) forwardIssues(parsed.error, ctx, ['options']);
+  });
 export type MigrationInput = z.output<typeof MigrationInput>;
 export type MigrationInputInput = z.input<typeof MigrationInput>;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { QueueLedger } from '../model/ledger.js';
 import type { RabbitPlan } from '../model/plan.js';
+import type { ActiveMqPlan } from '../plan/activemq-planner.js';
 
 export const Outcome = z.enum(['succeeded', 'dry-run', 'blocked', 'rejected', 'verify-failed', 'failed']);
 export type Outcome = z.infer<typeof Outcome>;
@@ -32,7 +33,7 @@ export interface MigrationReport {
   finishedAt: string;
   durationSeconds: number;
   error?: { name: string; cause: string };
-  plan?: { target: RabbitPlan['target']; blockers: string[]; findings: { code: string; severity: string; object?: string; message: string }[] };
+  plan?: { target: RabbitPlan['target'] | ActiveMqPlan['target']; blockers: string[]; findings: { code: string; severity: string; object?: string; message: string }[] };
   created: { broker?: { brokerId: string; managementUrl?: string; amqpUrl?: string }; replication?: Record<string, unknown> };
   queues: QueueReport[];
   totals: { queues: number; moved: number; duplicates: number; expired: number; verified: number };
@@ -43,7 +44,7 @@ export interface MigrationReport {
   nextSteps: string[];
 }
 
-export function ledgerToQueueReport(ledger: QueueLedger, verification?: { ok: boolean; sourceDepth: number; targetDepth: number; reason?: string }): QueueReport {
+export function ledgerToQueueReport(ledger: QueueLedger, verification?: { ok: boolean; sourceDepth: number | null; targetDepth: number | null; reason?: string }): QueueReport {
   return {
     vhost: ledger.vhost,
     queue: ledger.queue,
@@ -68,7 +69,7 @@ export function renderReportMarkdown(report: MigrationReport): string {
   if (report.error) lines.push(`**${report.error.name}**: ${report.error.cause}`, '');
   if (report.plan) {
     const t = report.plan.target;
-    lines.push('## Plan', '', `Target: Amazon MQ for RabbitMQ ${t.engineVersion}, ${t.deploymentMode}, ${t.instanceType}.`, '');
+    lines.push('## Plan', '', `Target: Amazon MQ for ${t.engineType === 'ACTIVEMQ' ? 'ActiveMQ' : 'RabbitMQ'} ${t.engineVersion}, ${t.deploymentMode}, ${t.instanceType}.`, '');
     if (report.plan.blockers.length > 0) lines.push(`Unaccepted blockers: ${report.plan.blockers.join(', ')}.`, '');
     if (report.plan.findings.length > 0) {
       lines.push('| severity | code | object | finding |', '| --- | --- | --- | --- |');
@@ -84,10 +85,15 @@ export function renderReportMarkdown(report: MigrationReport): string {
   if (report.queues.length > 0) {
     const t = report.totals;
     lines.push('## Queues', '', `${t.queues} queue(s), ${t.moved} message(s) moved, ${t.duplicates} marked duplicate(s), ${t.expired} expired, ${t.verified} verified.`, '');
-    lines.push('| vhost | queue | status | moved | duplicates | expired | source | target | verified |', '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+    // ActiveMQ rows have no vhost: their queue column is the destination (queue://, durable://).
+    const withVhost = report.queues.some((q) => q.vhost !== '');
+    lines.push(
+      `| ${withVhost ? 'vhost | queue' : 'destination'} | status | moved | duplicates | expired | source | target | verified |`,
+      `| ${withVhost ? '--- | ---' : '---'} | --- | ---: | ---: | ---: | ---: | ---: | --- |`,
+    );
     for (const q of report.queues) {
       const verified = q.verified === null ? '-' : q.verified ? 'yes' : `NO: ${cell(q.reason)}`;
-      lines.push(`| ${cell(q.vhost)} | ${cell(q.queue)} | ${q.status} | ${q.moved} | ${q.duplicates} | ${q.expired} | ${q.sourceDepth ?? '-'} | ${q.targetDepth ?? '-'} | ${verified} |`);
+      lines.push(`| ${withVhost ? `${cell(q.vhost)} | ` : ''}${cell(q.queue)} | ${q.status} | ${q.moved} | ${q.duplicates} | ${q.expired} | ${q.sourceDepth ?? '-'} | ${q.targetDepth ?? '-'} | ${verified} |`);
     }
     lines.push('');
   }

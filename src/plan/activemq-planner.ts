@@ -13,6 +13,7 @@ import {
   storageRefusal,
   toOfferedActiveMqVersion,
   UNSUPPORTED_PERSISTENCE,
+  ACTIVEMQ_ADMIN_GROUP,
 } from '../amazonmq/activemq-rules.js';
 import { validateAmazonMqPassword, validateAmazonMqUsername } from '../amazonmq/user-rules.js';
 import type { ActiveMqInventory } from '../model/activemq-inventory.js';
@@ -197,12 +198,38 @@ export function convertActiveMqConfiguration(brokerXml: string, options: { broke
     }
     const children = convertChildren(child);
     const attrs = keepAttributes(child);
+    // Entries only: the outer <tempDestinationAuthorizationEntry> is Spring's property element.
+    const isEntry = (child.name === 'authorizationEntry' && parent.name === 'authorizationEntries') || (child.name === 'tempDestinationAuthorizationEntry' && parent.name === 'tempDestinationAuthorizationEntry');
+    if (isEntry && grantAdmin(attrs)) grantedAdmin++;
     // A collection emptied by the conversion carries nothing.
     if (children.length === 0 && child.children.length > 0 && Object.keys(attrs).length === 0) return undefined;
     return { ...child, attrs, children };
   }
 
+  // The migration's administrator (the broker user the provisioner creates, in group "admin")
+  // drains and verifies every destination: an authorization map that does not name it would
+  // refuse it everything, so every entry grants the group read, write and admin.
+  let grantedAdmin = 0;
+  const grantAdmin = (attrs: Record<string, string>): boolean => {
+    let changed = false;
+    for (const right of ['read', 'write', 'admin']) {
+      const groups = (attrs[right] ?? '').split(',').map((g) => g.trim()).filter((g) => g !== '');
+      if (!groups.includes(ACTIVEMQ_ADMIN_GROUP) && !groups.includes('*')) {
+        attrs[right] = [...groups, ACTIVEMQ_ADMIN_GROUP].join(',');
+        changed = true;
+      }
+    }
+    return changed;
+  };
   const converted: XmlElement = { ...broker, attrs: keepAttributes(broker), children: convertChildren(broker) };
+  if (grantedAdmin > 0) {
+    findings.push({
+      code: 'AMQ-ADMIN-GROUP-GRANTED',
+      severity: 'info',
+      message: `${grantedAdmin} authorization entr${grantedAdmin === 1 ? 'y' : 'ies'} now also grant the "${ACTIVEMQ_ADMIN_GROUP}" group read, write and admin: the migration's administrator moves and verifies the messages`,
+      fix: `Remove "${ACTIVEMQ_ADMIN_GROUP}" from the entries after the migration if no administrator should reach those destinations.`,
+    });
+  }
   const xml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${serializeXml(converted, { defaultNamespace: NS.core })}\n`;
   return { xml, droppedElements, droppedAttributes, findings };
 }

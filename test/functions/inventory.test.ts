@@ -85,7 +85,7 @@ describe('inventory handler', () => {
 
   it.each([
     ['migrationId', { ...event, migrationId: 'orders dc1!' }],
-    ['source.engine', { ...event, source: { ...event.source, engine: 'ACTIVEMQ' } }],
+    ['source.engine', { ...event, source: { ...event.source, engine: 'KAFKA' } }],
     ['source.managementUrl', { ...event, source: { ...event.source, managementUrl: 'ftp://rabbit.example.internal' } }],
     ['source.managementUrl', { ...event, source: { ...event.source, managementUrl: 'https://admin:hunter22@rabbit.example.internal:15671' } }],
     ['source.credentialsSecretId', { ...event, source: { ...event.source, credentialsSecretId: undefined } }],

@@ -99,6 +99,7 @@ describe('replicate handler', () => {
       dryRun: false,
       applied: true,
       verified: true,
+      rebooting: false,
       counts: { creates: 2, updates: 1, conflicts: 0, skipped: 1, unchanged: 4, targetOnly: 2 },
       summary: result.summary,
     });

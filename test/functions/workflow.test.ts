@@ -38,6 +38,12 @@ function storeDocuments(documents: Record<string, unknown>): void {
 }
 const puts = () => s3Mock.commandCalls(PutObjectCommand).map((c) => ({ key: c.args[0].input.Key ?? '', body: String(c.args[0].input.Body) }));
 
+// RabbitMQ paths must not touch the ActiveMQ ports.
+const unusedStep = async (): Promise<never> => {
+  throw new Error('the ActiveMQ drain was called on a RabbitMQ path');
+};
+const unusedLedger = () => ({ load: unusedStep, save: unusedStep });
+
 beforeEach(() => {
   s3Mock.reset();
   s3Mock.on(PutObjectCommand).resolves({});
@@ -46,11 +52,24 @@ beforeEach(() => {
 describe('events/*.json', () => {
   const folders = readdirSync(new URL('functions/', root)).filter((f) => f !== 'shared');
 
-  it.each(folders)('events/%s.json is an input its handler accepts', async (folder) => {
+  // events/<function>.json, and events/<function>.<variant>.json (e.g. .activemq) for other engines.
+  const samples = readdirSync(new URL('events/', root))
+    .map((f) => f.replace(/\.json$/, ''))
+    .filter((name) => folders.includes(name.split('.')[0] ?? ''));
+
+  it('every function has a sample event, and ActiveMQ ones where the input differs by engine', () => {
+    expect(folders.filter((f) => !samples.includes(f))).toEqual([]);
+    expect(samples.filter((s) => s.endsWith('.activemq')).sort()).toEqual(
+      ['cutover', 'describe-broker', 'drain', 'drift', 'inventory', 'replicate', 'rollback', 'verify', 'wait-for-clients'].map((f) => `${f}.activemq`),
+    );
+  });
+
+  it.each(samples)('events/%s.json is an input its handler accepts', async (sample) => {
+    const folder = sample.split('.')[0] ?? '';
     const module = (await import(`../../functions/${folder}/handler.js`)) as Record<string, { safeParse: (v: unknown) => { success: boolean; error?: unknown } }>;
     const schemaName = `${folder.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}Input`;
-    const result = module[schemaName]?.safeParse(eventOf(folder));
-    expect([folder, result?.success]).toEqual([folder, true]);
+    const result = module[schemaName]?.safeParse(eventOf(sample));
+    expect([sample, result?.success, result?.error]).toEqual([sample, true, undefined]);
   });
 
   it('events/migration-input.json is a valid execution input; bad inputs name the field', () => {
@@ -61,6 +80,17 @@ describe('events/*.json', () => {
     expect(bad({ cutover: { strategy: 'route53', hostedZoneId: 'Z1', recordName: 'not a name' } })).toBe('cutover.recordName');
     expect(bad({ target: { ...(input.target as object), adminPassword: 'x' } })).toBe('target');
     expect(bad({ migrationId: 'has spaces' })).toBe('migrationId');
+  });
+
+  it('events/migration-input.activemq.json is a valid ActiveMQ execution input; options are checked against the engine', () => {
+    const input = eventOf('migration-input.activemq');
+    expect(MigrationInput.safeParse(input).success).toBe(true);
+    const bad = (patch: Record<string, unknown>) => MigrationInput.safeParse({ ...input, ...patch }).error?.issues[0]?.path.join('.');
+    expect(bad({ source: { ...(input.source as object), stompUrl: 'stomp://admin:pw@amq:61613' } })).toBe('source.stompUrl');
+    expect(bad({ source: { ...(input.source as object), stompUrl: 'tcp://amq:61616' } })).toBe('source.stompUrl');
+    // CLUSTER_MULTI_AZ is RabbitMQ's; a RabbitMQ-only option is not an ActiveMQ one.
+    expect(bad({ options: { deploymentMode: 'CLUSTER_MULTI_AZ' } })).toBe('options.deploymentMode');
+    expect(bad({ options: { mirroredQueues: 'keep-classic' } })).toBe('options.mirroredQueues');
   });
 });
 
@@ -132,7 +162,7 @@ describe('drain handler', () => {
   const setup = (result: QueueLedger[], now = () => Date.parse('2025-06-14T21:00:00Z')) => {
     storeDocuments({ 'migrations/orders-dc1-2025-06/drain-queues.json': queues });
     const calls: RelayOptions[] = [];
-    const handler = drain.makeHandler({ bucket: BUCKET, credentials: async () => ({ username: 'u', password: 'p4ssword-long' }), checkpoints: () => ({ read: async () => undefined, write: async () => undefined }), relay: async (o) => (calls.push(o), result), now });
+    const handler = drain.makeHandler({ bucket: BUCKET, credentials: async () => ({ username: 'u', password: 'p4ssword-long' }), checkpoints: () => ({ read: async () => undefined, write: async () => undefined }), relay: async (o) => (calls.push(o), result), drainActiveMq: unusedStep, activeMqLedger: unusedLedger, now });
     return { handler, calls };
   };
 
@@ -187,7 +217,7 @@ describe('report handler', () => {
   const ledger: QueueLedger = { vhost: 'orders', queue: 'orders.created', strategy: 'relay', status: 'drained', hasTtl: false, sourceDepthAtStart: 365117, targetDepthAtStart: 0, moved: 365117, duplicates: 3, expired: 0, userIdRewritten: 0, runs: 2 };
   const published: { detailType: string; detail: Record<string, unknown> }[] = [];
   const events: EventPublisher = { publish: async (detailType, detail) => void published.push({ detailType, detail }) };
-  const handler = report.makeHandler({ bucket: BUCKET, events, checkpoints: () => ({ read: async () => undefined, write: async () => undefined }) });
+  const handler = report.makeHandler({ bucket: BUCKET, events, checkpoints: () => ({ read: async () => undefined, write: async () => undefined }), activeMqLedger: unusedLedger });
 
   it('stores the report as JSON and Markdown with findings, what was created, the ledger, timings, cutover and verify, and announces it', async () => {
     // Prepare

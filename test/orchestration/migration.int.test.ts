@@ -192,12 +192,8 @@ it('starts the final drain with a client still on the source once someone says g
 it('the drift check finds a user added on the source after the migration, and its reconcile writes it onto the target', async () => {
   // Prepare: the migrated target from the first scenario; a user appears on the source.
   const record = await workflow.execution('int-success');
-  const state = record.output as { source: { managementUrl: string; credentialsSecretId: string }; targetEndpoint: { managementUrl: string; credentialsSecretId: string } };
-  const endpoints = {
-    migrationId: 'int-success',
-    source: { managementUrl: state.source.managementUrl, credentialsSecretId: state.source.credentialsSecretId },
-    target: { managementUrl: state.targetEndpoint.managementUrl, credentialsSecretId: state.targetEndpoint.credentialsSecretId },
-  };
+  const state = record.output as { source: Record<string, unknown>; targetEndpoint: Record<string, unknown> };
+  const endpoints = { migrationId: 'int-success', source: state.source, target: state.targetEndpoint };
   const management = new ManagementClient({ url: source.managementUrl, username: source.adminUser, password: source.adminPassword });
   await management.put(apiPath('users', 'late-joiner'), 'user', { password: 'late-joiner-Secret-2025', tags: '' });
   const missing = async (name: string, reconcile: boolean) => {

@@ -181,7 +181,7 @@ describe('statemachines/migration.asl.json', () => {
       if (at === 'WaitForBroker' && path.includes('DescribeBroker')) at = 'UseTarget';
       if (at === 'WaitForClients') at = 'FinalDrain';
     }
-    expect(path).toEqual(['Inventory', 'Plan', 'HasBlockers', 'Provision', 'WaitForBroker', 'DescribeBroker', 'BrokerReady', 'UseTarget', 'Replicate', 'IsDryRun', 'PrepareDrain', 'PreDrain', 'RequestApproval', 'Cutover', 'CheckClients', 'ClientsGone', 'FinalDrain', 'Verify', 'ReportSucceeded', 'Migrated']);
+    expect(path).toEqual(['Inventory', 'Plan', 'HasBlockers', 'Provision', 'WaitForBroker', 'DescribeBroker', 'BrokerReady', 'UseTarget', 'Replicate', 'IsDryRun', 'RebootNeeded', 'PrepareDrain', 'PreDrain', 'RequestApproval', 'Cutover', 'CheckClients', 'ClientsGone', 'FinalDrain', 'Verify', 'ReportSucceeded', 'Migrated']);
     expect(States.Migrated?.Type).toBe('Succeed');
   });
 
@@ -192,6 +192,16 @@ describe('statemachines/migration.asl.json', () => {
     expect(States.PlanBlocked).toMatchObject({ Type: 'Fail', Error: 'PlanBlockedError', CausePath: '$.blocked.cause' });
     const cause = JSON.stringify(States.DescribeBlockers?.Parameters);
     for (const path of ['$.plan.blockers', '$.plan.document.bucket', '$.plan.document.key', '$.report.report.markdown.key']) expect(cause).toContain(path);
+  });
+
+  it('after an ActiveMQ replication, waits in its own loop until the rebooted broker runs again', () => {
+    expect(States.IsDryRun?.Default).toBe('RebootNeeded');
+    expect(States.RebootNeeded).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.replication.rebooting', BooleanEquals: true, Next: 'WaitForReboot' }], Default: 'PrepareDrain' });
+    expect(States.WaitForReboot).toMatchObject({ Type: 'Wait', Next: 'DescribeRebootingBroker' });
+    expect(States.DescribeRebootingBroker).toMatchObject({ Type: 'Task', ResultPath: '$.rebootStatus', Next: 'RebootDone' });
+    expect(States.RebootDone).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.rebootStatus.ready', BooleanEquals: true, Next: 'UseRebootedTarget' }], Default: 'WaitForReboot' });
+    expect(States.UseRebootedTarget).toMatchObject({ Type: 'Pass', InputPath: '$.rebootStatus.target', ResultPath: '$.targetEndpoint', Next: 'PrepareDrain' });
+    expect(States.Replicate?.ResultSelector).toMatchObject({ 'rebooting.$': '$.Payload.rebooting' });
   });
 
   it('waits for the broker in a Wait loop until DescribeBroker says ready', () => {

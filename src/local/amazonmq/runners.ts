@@ -148,6 +148,8 @@ export async function startActiveMqBroker(request: ActiveMqStart): Promise<Runti
     activemqXml: composeActiveMqXml(request.configurationXml, request.users, request.endpointPorts),
     heapMb: 256,
     outliveProcess: true,
+    // Amazon MQ's web console (and its /api/jolokia) takes the broker users with console access.
+    consoleUsers: request.users.filter((u) => u.consoleAccess).map((u) => ({ username: u.username, password: u.password })),
   });
   return {
     pid: node.pid,

@@ -72,6 +72,8 @@ export interface ActiveMqNodeOptions {
   activemqXml?: string;
   /** Broker users besides the admin (simpleAuthenticationPlugin; only admins get authorizations). */
   users?: ActiveMqUser[];
+  /** More logins for Jolokia (the web console's realm), as Amazon MQ gives users with console access. */
+  consoleUsers?: readonly { username: string; password: string }[];
   /** Maximum Java heap (-Xmx) in MiB; 256 by default so several nodes fit. */
   heapMb?: number;
   bootTimeoutMs?: number;
@@ -390,7 +392,7 @@ export async function startActiveMqNode(options: ActiveMqNodeOptions = {}): Prom
   const adminPassword = options.adminPassword ?? `Adm1n-${randomBytes(8).toString('hex')}`;
   checkCredential('adminUser', adminUser, true);
   checkCredential('adminPassword', adminPassword, true);
-  for (const user of options.users ?? []) {
+  for (const user of [...(options.users ?? []), ...(options.consoleUsers ?? [])]) {
     checkCredential(`user ${user.username}`, user.username, false);
     checkCredential(`password of ${user.username}`, user.password, false);
   }
@@ -418,7 +420,8 @@ export async function startActiveMqNode(options: ActiveMqNodeOptions = {}): Prom
   );
   await writeFile(join(confDir, 'activemq.xml'), options.activemqXml ?? defaultActiveMqXml(options.users ?? []));
   await writeFile(join(confDir, 'jetty.xml'), jettyXml(confDir, jolokiaPort));
-  await writeFile(join(confDir, 'jetty-realm.properties'), `${prop(adminUser, true)}: ${prop(adminPassword)}, admin\n`, { mode: 0o600 });
+  const realm = [{ username: adminUser, password: adminPassword }, ...(options.consoleUsers ?? []).filter((u) => u.username !== adminUser)];
+  await writeFile(join(confDir, 'jetty-realm.properties'), realm.map((u) => `${prop(u.username, true)}: ${prop(u.password)}, admin\n`).join(''), { mode: 0o600 });
   await writeFile(join(confDir, 'jolokia-access.xml'), JOLOKIA_ACCESS_XML);
   await writeFile(join(confDir, 'log4j.properties'), LOG4J_PROPERTIES);
 

@@ -24,7 +24,7 @@ function fakeSteps(overrides: Partial<Record<string, (event: Record<string, unkn
     Plan: () => ({ plan: ref('plan.json'), blockers: [], target: { engineVersion: '4.2' } }),
     Provision: () => ({ broker: { brokerId: 'b-1', state: 'CREATION_IN_PROGRESS' } }),
     DescribeBroker: (_e, n) => ({ ready: n >= 3, state: n >= 3 ? 'RUNNING' : 'CREATION_IN_PROGRESS', target: n >= 3 ? target : null }),
-    Replicate: () => ({ replication: ref('replication.json'), dryRun: false, applied: true, verified: true, counts: {}, summary: 'applied' }),
+    Replicate: () => ({ replication: ref('replication.json'), dryRun: false, applied: true, verified: true, rebooting: false, counts: {}, summary: 'applied' }),
     PrepareDrain: () => ({ queues: ref('drain-queues.json'), batches: [{ index: 0 }, { index: 1 }, { index: 2 }], total: 60 }),
     Drain: (e) => ({ done: e.budgetEndsAt !== null, budgetEndsAt: '2025-06-14T21:10:00.000Z', queues: 25, drained: 25, moved: 10, movedThisRound: 10, ratePerSecond: 100, startedAt: '2025-06-14T21:00:00.000Z', finishedAt: '2025-06-14T21:00:01.000Z' }),
     Approval: () => ({}),
@@ -82,6 +82,30 @@ describe('the migration state machine, step by step', () => {
     expect(result.cause).toContain('migrations/orders-dc1-2025-06/plan.json');
     expect(steps.names()).toEqual(['Inventory', 'Plan', 'Report']);
     expect(steps.calls[2]?.event.outcome).toBe('blocked');
+  });
+
+  it('with an ActiveMQ source, waits after replication until the rebooted broker runs again, and hands every step the whole engine-tagged endpoints', async () => {
+    const amqInput = JSON.parse(readFileSync(new URL('../../../events/migration-input.activemq.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const amqTarget = { engine: 'ACTIVEMQ', jolokiaUrl: 'https://b-2-1.mq.eu-west-1.amazonaws.com:8162/api/jolokia', stompUrl: 'stomp+ssl://b-2-1.mq.eu-west-1.amazonaws.com:61614', credentialsSecretId: 'mq-migrate/t' };
+    // Calls 1-3: creation; 4-5: the reboot (REBOOT_IN_PROGRESS, then RUNNING).
+    const steps = fakeSteps({
+      DescribeBroker: (_e, n) => ({ ready: n === 3 || n >= 5, state: n === 3 || n >= 5 ? 'RUNNING' : 'REBOOT_IN_PROGRESS', target: n === 3 || n >= 5 ? amqTarget : null }),
+      Replicate: () => ({ replication: ref('replication.json'), dryRun: false, applied: true, verified: false, rebooting: true, counts: {}, summary: 'applied, broker rebooting' }),
+    });
+
+    const result = await run(steps, approveAll, amqInput);
+
+    expect(result.status).toBe('SUCCEEDED');
+    const names = steps.names();
+    expect(names.filter((n) => n === 'DescribeBroker')).toHaveLength(5);
+    expect(names.indexOf('PrepareDrain')).toBeGreaterThan(names.lastIndexOf('DescribeBroker'));
+    const eventOf = (name: string) => steps.calls.find((c) => c.name === name)?.event ?? {};
+    expect(eventOf('Inventory')['source']).toEqual(amqInput['source']);
+    expect(eventOf('Plan')['engine']).toBe('ACTIVEMQ');
+    expect(eventOf('DescribeBroker')['engine']).toBe('ACTIVEMQ');
+    expect(eventOf('Replicate')).toMatchObject({ target: amqTarget, broker: { brokerId: 'b-1' } });
+    for (const name of ['Drain', 'Verify', 'WaitForClients']) expect(eventOf(name)['source']).toEqual(amqInput['source']);
+    for (const name of ['Drain', 'Verify', 'Cutover']) expect(eventOf(name)['target']).toEqual(amqTarget);
   });
 
   it('retries an unreachable broker, and does not retry bad input: that goes to the report and ends Failed with its name', async () => {
