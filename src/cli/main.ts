@@ -120,20 +120,21 @@ export function buildProgram(out: (text: string) => void): Command {
 
   program
     .command('demo')
-    .description('local demo: the real migration state machine between a sample on-premises RabbitMQ and a local Amazon MQ broker, then the report')
+    .description('local demo: the real migration state machine between a sample on-premises RabbitMQ (or, with --activemq, ActiveMQ) and a local Amazon MQ broker, then the report')
     .option('--keep', 'leave the brokers running at the end', false)
     .option('--yes', 'approve the cutover without asking', false)
     .option('--messages <n>', 'messages to put on the sample queues first', (v) => Number(v), 10000)
     .option('--verbose', 'print the handlers\' logs', false)
     .option('--topology-only', 'the earlier demo: inventory, plan and replication between two nodes, no state machine', false)
-    .action(async (opts: { keep: boolean; yes: boolean; messages: number; verbose: boolean; topologyOnly: boolean }) => {
+    .option('--activemq', 'migrate a sample ActiveMQ 5.x broker (queues, message groups, an offline durable subscriber) instead of RabbitMQ', false)
+    .action(async (opts: { keep: boolean; yes: boolean; messages: number; verbose: boolean; topologyOnly: boolean; activemq: boolean }) => {
       if (opts.topologyOnly) {
         await runTopologyDemo({ out, keep: opts.keep });
         return;
       }
       if (!Number.isInteger(opts.messages) || opts.messages < 0) throw new ValidationError('--messages', 'must be a whole number of messages');
       const { runMigrationDemo } = await import('./migration-demo.js');
-      process.exitCode = await runMigrationDemo({ out, keep: opts.keep, yes: opts.yes, messages: opts.messages, verbose: opts.verbose });
+      process.exitCode = await runMigrationDemo({ out, keep: opts.keep, yes: opts.yes, messages: opts.messages, verbose: opts.verbose, engine: opts.activemq ? 'ACTIVEMQ' : 'RABBITMQ' });
     });
 
   registerOrchestrationCommands(program, out);

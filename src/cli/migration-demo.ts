@@ -30,6 +30,8 @@ export interface DemoOptions {
   yes: boolean;
   messages: number;
   verbose?: boolean;
+  /** The sample source's engine (RabbitMQ by default). */
+  engine?: 'RABBITMQ' | 'ACTIVEMQ';
 }
 
 /** A source node seeded with the sample estate (and `messages` messages), its secret, and a migration input for it. */
@@ -63,10 +65,13 @@ export function progressPrinter(out: (text: string) => void, started: number): (
   let lastBrokerState: string | undefined;
   return (event) => {
     const name = event.state?.name ?? '';
-    if (event.type === 'StateEntered' && event.index === undefined && !['Choice', 'Pass', 'Wait'].includes(event.state?.type ?? '') && !(name === 'DescribeBroker' && lastStep === name)) out(`${t()} ${name}\n`);
-    if (event.type === 'StateEntered' && event.index === undefined) lastStep = name === 'WaitForBroker' ? 'DescribeBroker' : name;
-    if (event.type === 'StateExited' && name === 'DescribeBroker') {
-      const status = (event.state?.output as { brokerStatus?: { state?: string } } | undefined)?.brokerStatus?.state;
+    // The broker wait loops (creation, and the reboot after an ActiveMQ replication) print once, then state changes.
+    const loop: Record<string, string> = { WaitForBroker: 'DescribeBroker', WaitForReboot: 'DescribeRebootingBroker' };
+    if (event.type === 'StateEntered' && event.index === undefined && !['Choice', 'Pass', 'Wait'].includes(event.state?.type ?? '') && !(Object.values(loop).includes(name) && lastStep === name)) out(`${t()} ${name}\n`);
+    if (event.type === 'StateEntered' && event.index === undefined && !['Choice'].includes(event.state?.type ?? '')) lastStep = loop[name] ?? name;
+    if (event.type === 'StateExited' && (name === 'DescribeBroker' || name === 'DescribeRebootingBroker')) {
+      const output = event.state?.output as { brokerStatus?: { state?: string }; rebootStatus?: { state?: string } } | undefined;
+      const status = (name === 'DescribeBroker' ? output?.brokerStatus : output?.rebootStatus)?.state;
       if (status !== undefined && status !== lastBrokerState) out(`${t()}   broker ${status}\n`);
       lastBrokerState = status;
     }
@@ -137,13 +142,52 @@ export function startSampleApplication(workflow: LocalWorkflow, source: RabbitNo
   };
 }
 
+/** What the demo needs of its sample source, whichever the engine. */
+interface DemoSource {
+  describe: string;
+  pid: number;
+  prepare(workflow: LocalWorkflow, migrationId: string): Promise<{ input: MigrationInput; published: number; app: { stop: () => Promise<void> } }>;
+  stop(): Promise<void>;
+}
+
+async function startDemoSource(engine: 'RABBITMQ' | 'ACTIVEMQ', options: DemoOptions): Promise<DemoSource> {
+  const { out } = options;
+  if (engine === 'ACTIVEMQ') {
+    const { startActiveMqNode } = await import('../local/brokers/activemq-node.js');
+    const { prepareActiveMqSourceAndInput, startSampleStompApplication } = await import('./activemq-migration-demo.js');
+    const node = await startActiveMqNode({ heapMb: 256, outliveProcess: options.keep });
+    return {
+      describe: `ActiveMQ ${node.stompUrl} (Jolokia ${node.jolokiaUrl})`,
+      pid: node.pid,
+      // The sample holds scheduled messages: the plan warns that they stay in the source's scheduler.
+      prepare: async (workflow, migrationId) => {
+        const prepared = await prepareActiveMqSourceAndInput(workflow, node, { migrationId });
+        return { ...prepared, app: await startSampleStompApplication(workflow, node, prepared.parameterName, prepared.targetAdmin, out) };
+      },
+      stop: () => node.stop(),
+    };
+  }
+  const node = await startRabbitNode({ outliveProcess: options.keep });
+  return {
+    describe: `RabbitMQ ${node.managementUrl}`,
+    pid: node.pid,
+    prepare: async (workflow, migrationId) => {
+      const prepared = await prepareSourceAndInput(workflow, node, { migrationId, messages: options.messages });
+      return { ...prepared, app: startSampleApplication(workflow, node, prepared.parameterName, prepared.targetAdmin, out) };
+    },
+    stop: () => node.stop(),
+  };
+}
+
 export async function runMigrationDemo(options: DemoOptions): Promise<number> {
   const { out } = options;
+  const engine = options.engine ?? 'RABBITMQ';
   // From the process's start: installing, booting and tsx's compilation all count.
   const started = Date.now() - Math.round(process.uptime() * 1000);
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const dataDir = await mkdtemp(join(tmpdir(), 'mq-migrate-demo-'));
-  out('starting the local AWS services and a sample on-premises RabbitMQ node (installing rabbitmq-server first if missing)...\n');
+  const sourceKind = engine === 'ACTIVEMQ' ? 'ActiveMQ node (installing activemq first if missing)' : 'RabbitMQ node (installing rabbitmq-server first if missing)';
+  out(`starting the local AWS services and a sample on-premises ${sourceKind}...\n`);
   const { startLocalWorkflow } = await import('../local/stepfunctions/local-workflow.js');
   const [workflowResult, sourceResult] = await Promise.allSettled([
     startLocalWorkflow({
@@ -151,7 +195,7 @@ export async function runMigrationDemo(options: DemoOptions): Promise<number> {
       logLevel: options.verbose ? 'INFO' : 'SILENT',
       onNotification: (subject, message) => out(`\n--- notification (SNS, in-process): ${subject}\n${message}\n---\n`),
     }),
-    startRabbitNode({ outliveProcess: options.keep }),
+    startDemoSource(engine, options),
   ]);
   const workflow = workflowResult.status === 'fulfilled' ? workflowResult.value : undefined;
   const source = sourceResult.status === 'fulfilled' ? sourceResult.value : undefined;
@@ -159,9 +203,10 @@ export async function runMigrationDemo(options: DemoOptions): Promise<number> {
   try {
     if (!workflow || !source) throw (workflowResult.status === 'rejected' ? workflowResult.reason : (sourceResult as PromiseRejectedResult).reason);
     const migrationId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
-    const { input, published, parameterName, targetAdmin } = await prepareSourceAndInput(workflow, source, { migrationId, messages: options.messages });
-    app = startSampleApplication(workflow, source, parameterName, targetAdmin, out);
-    out(`[${elapsed().padStart(6)}] source ${source.managementUrl} seeded: sample estate and ${published} messages; migration ${migrationId}\n`);
+    const prepared = await source.prepare(workflow, migrationId);
+    const { input, published } = prepared;
+    app = prepared.app;
+    out(`[${elapsed().padStart(6)}] source ${source.describe} seeded: sample estate and ${published} messages; migration ${migrationId}\n`);
     const result = await workflow.runMigration(input, { decide: terminalApprovals(out, options.yes), onEvent: progressPrinter(out, started) });
     const report = await getText({ bucket: workflow.bucket, key: `migrations/${migrationId}/report.md` }).catch(() => undefined);
     out(`\n${report ?? '(no report was written)'}\n`);
