@@ -4,6 +4,8 @@
  * MQM_STACK_NAME, or --state-machine-arn and --bucket) with the SDK; with --local they run the same
  * state machine on this machine (src/local/stepfunctions), the execution in the foreground.
  */
+import { readActiveMqConfigDir } from '../engines/activemq/activemq-config.js';
+import { migrationKey, putDocument } from '../aws/documents.js';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -87,17 +89,30 @@ export function registerOrchestrationCommands(program: Command, out: (text: stri
   withStack(program.command('start').description('start a migration (execution name = migration id; a second start is refused)'))
     .requiredOption('--input <file>', 'migration input JSON (see events/migration-input.json); secrets as Secrets Manager ARNs or names')
     .option('--yes', 'local mode: approve without asking', false)
-    .action(async (opts: StackOptions & LocalOptions & { input: string; yes: boolean }) => {
+    .option('--activemq-conf <dir>', "ActiveMQ source: its conf folder (activemq.xml, login.config, users/groups properties), uploaded with the migration's documents for the inventory")
+    .action(async (opts: StackOptions & LocalOptions & { input: string; yes: boolean; activemqConf?: string }) => {
       const input = parseOrThrow(MigrationInput, await readInput(opts.input), 'input');
+      if (opts.activemqConf !== undefined && input.source.engine !== 'ACTIVEMQ') throw new ValidationError('--activemq-conf', 'only for an ACTIVEMQ source', `--activemq-conf: only for an ACTIVEMQ source (the input's source is ${input.source.engine})`);
+      // Read before anything starts: a bad folder must not leave a half-started migration.
+      const bundle = opts.activemqConf !== undefined ? await readActiveMqConfigDir(opts.activemqConf) : undefined;
+      const withBundle = async (bucket: string): Promise<void> => {
+        if (!bundle || input.source.engine !== 'ACTIVEMQ') return;
+        const stored = await putDocument(bucket, migrationKey(input.migrationId, 'source-activemq-conf.json'), bundle);
+        input.source.configuration = { bucket: stored.bucket, key: stored.key };
+        out(`uploaded ${Object.keys(bundle.files).length} file(s) of ${opts.activemqConf} to s3://${stored.bucket}/${stored.key}\n`);
+      };
       if (!opts.local) {
         const { startMigration } = await import('../aws/stepfunctions.js');
-        const arn = await startMigration(await refs(opts), input.migrationId, input);
+        const stack = await refs(opts);
+        await withBundle(stack.bucket);
+        const arn = await startMigration(stack, input.migrationId, input);
         out(`started ${arn}\nfollow it with \`mq-migrate status ${input.migrationId}\`; the approval request goes to the approvals topic\n`);
         return;
       }
       const { startLocalWorkflow } = await import('../local/stepfunctions/local-workflow.js');
       const workflow = await startLocalWorkflow({ dataDir: opts.dataDir, reuseRunningServices: true, onNotification: (subject, message) => out(`\n--- ${subject}\n${message}\n---\n`) });
       try {
+        await withBundle(workflow.bucket);
         const result = await workflow.runMigration(input, { decide: localDecide(out, opts.dataDir, input.migrationId, opts.yes), onEvent: progressPrinter(out, Date.now()) });
         out(`execution ${input.migrationId}: ${result.status}${result.error ? ` (${result.error}: ${result.cause ?? ''})` : ''}\nreport: mq-migrate report ${input.migrationId} --local\n`);
         if (result.status !== 'SUCCEEDED') process.exitCode = 4;

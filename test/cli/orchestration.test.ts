@@ -47,6 +47,33 @@ describe('mq-migrate start', () => {
     expect(JSON.parse(sent?.input ?? '{}')).toMatchObject({ migrationId: 'orders-dc1-2025-06', cutover: { strategy: 'ssm-parameter' }, rollback: { onFailure: 'offer' } });
   });
 
+  it('uploads an ActiveMQ source\'s conf folder with the migration\'s documents and names it in the input; refuses it for RabbitMQ', async () => {
+    const amqInput = JSON.parse(readFileSync(new URL('../../events/migration-input.activemq.json', import.meta.url), 'utf8')) as { source: Record<string, unknown> };
+    const { configuration: _none, ...sourceWithout } = amqInput.source;
+    await writeFile(join(dir, 'amq.json'), JSON.stringify({ ...amqInput, source: sourceWithout }));
+    const conf = await mkdtemp(join(tmpdir(), 'mqm-conf-'));
+    await writeFile(join(conf, 'activemq.xml'), '<beans><broker xmlns="http://activemq.apache.org/schema/core" brokerName="b1"/></beans>');
+    await writeFile(join(conf, 'users.properties'), 'app=App-password-123\n');
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN.replace(':stateMachine:', ':execution:')}:billing-amq-2025-09` });
+
+    const { code, out } = await run('start', '--input', join(dir, 'amq.json'), '--activemq-conf', conf, ...STACK);
+
+    expect([code, out]).toEqual([0, expect.stringContaining('uploaded 2 file(s)')]);
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({ Bucket: BUCKET, Key: 'migrations/billing-amq-2025-09/source-activemq-conf.json' });
+    expect(JSON.parse(String(put?.Body)).files['users.properties']).toBe('app=App-password-123\n');
+    const sent = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input?.input ?? '{}') as { source: { configuration: unknown } };
+    expect(sent.source.configuration).toEqual({ bucket: BUCKET, key: 'migrations/billing-amq-2025-09/source-activemq-conf.json' });
+
+    await writeFile(join(dir, 'in.json'), JSON.stringify(input));
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const refused = await run('start', '--input', join(dir, 'in.json'), '--activemq-conf', conf, ...STACK);
+    expect(refused.code).not.toBe(0);
+    expect(String(stderr.mock.calls[0]?.[0])).toContain('--activemq-conf');
+    stderr.mockRestore();
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
   it('refuses a second start of the same migration', async () => {
     await writeFile(join(dir, 'in.json'), JSON.stringify(input));
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));

@@ -31,6 +31,26 @@ function assertOnlyPermitted(xml: string) {
 }
 
 describe('convertActiveMqConfiguration', () => {
+  it('grants the administrator group every authorization entry (not wildcard ones, not the Spring property element)', () => {
+    const broker = `<broker xmlns="http://activemq.apache.org/schema/core"><plugins><authorizationPlugin><map><authorizationMap>
+      <authorizationEntries>
+        <authorizationEntry queue="orders.>" read="readers" write="writers" admin="admins"/>
+        <authorizationEntry topic="ActiveMQ.Advisory.>" read="*" write="*" admin="*"/>
+        <authorizationEntry queue="ops.>" read="admin,ops" write="admin" admin="admin"/>
+      </authorizationEntries>
+      <tempDestinationAuthorizationEntry><tempDestinationAuthorizationEntry read="tmp" write="tmp" admin="tmp"/></tempDestinationAuthorizationEntry>
+    </authorizationMap></map></authorizationPlugin></plugins></broker>`;
+
+    const converted = convertActiveMqConfiguration(broker);
+
+    expect(converted.xml).toContain('queue="orders.&gt;" read="readers,admin" write="writers,admin" admin="admins,admin"');
+    expect(converted.xml).toContain('read="*" write="*" admin="*"');
+    expect(converted.xml).toContain('queue="ops.&gt;" read="admin,ops" write="admin" admin="admin"');
+    expect(converted.xml).toContain('<tempDestinationAuthorizationEntry>\n');
+    expect(converted.xml).toContain('<tempDestinationAuthorizationEntry read="tmp,admin" write="tmp,admin" admin="tmp,admin"/>');
+    expect(converted.findings.filter((f) => f.code === 'AMQ-ADMIN-GROUP-GRANTED').map((f) => f.message)).toEqual([expect.stringMatching(/^2 authorization entries now also grant the "admin" group/)]);
+  });
+
   it('keeps destination policies, authorization, virtual destinations, permitted plugins and destinations', async () => {
     const inventory = await sampleInventory();
     const converted = convertActiveMqConfiguration(inventory.activemq.configuration?.brokerXml ?? '', { brokerPath: '/beans/broker' });

@@ -455,7 +455,8 @@ describe('template.yaml: functions', () => {
         if (actions.some((a) => a === 's3:GetObject' || a === 's3:PutObject')) expect([name, resources]).toEqual([name, JSON.stringify({ 'Fn::Sub': '${DocumentsBucket.Arn}/migrations/*' })]);
         if (actions.includes('s3:ListBucket')) expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': 'migrations/*' } });
         if (actions.some((a) => a.startsWith('secretsmanager:'))) {
-          expect(actions).toEqual(['secretsmanager:GetSecretValue']);
+          // Reading credentials everywhere; creating secrets only where ActiveMQ replication stores generated passwords.
+          expect([name, actions]).toEqual([name, name === 'ReplicateFunction' && actions.includes('secretsmanager:CreateSecret') ? ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'] : ['secretsmanager:GetSecretValue']]);
           expect(resources).toContain(':secret:${SecretNamePrefix}*');
         }
       }
