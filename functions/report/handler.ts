@@ -6,13 +6,14 @@ import { config, workflowConfig } from '../../src/config.js';
 import type { CheckpointStore } from '../../src/engines/rabbitmq/drain/checkpoint.js';
 import { unacceptedBlockers } from '../../src/model/plan.js';
 import { DrainList } from '../../src/orchestration/drain-queues.js';
+import { DrainSettings } from '../../src/orchestration/input.js';
 import { destinationOf, entryToQueueReport, loadEntries } from '../../src/orchestration/activemq-drain.js';
 import { MigrationPlan } from '../../src/orchestration/plan-document.js';
 import type { DrainLedgerStore } from '../../src/engines/activemq/stomp-ledger.js';
 import { S3DrainLedgerStore } from '../../src/aws/drain-ledger-store.js';
 import { readLedgers } from '../../src/orchestration/ledgers.js';
 import type { EventPublisher } from '../../src/orchestration/ports.js';
-import { ledgerToQueueReport, Outcome, renderReportMarkdown, type MigrationReport, type QueueReport } from '../../src/orchestration/report.js';
+import { batchReports, ledgerToQueueReport, Outcome, renderReportMarkdown, type MigrationReport, type QueueReport } from '../../src/orchestration/report.js';
 import { VerifyDocument } from '../verify/handler.js';
 import { lambdaHandler } from '../shared/middleware.js';
 import { logger, metrics, MetricUnit } from '../shared/powertools.js';
@@ -22,6 +23,7 @@ import { MigrationIdField } from '../shared/workflow.js';
 export const ROLLBACK_ERRORS = ['ApprovalRejectedError', 'VerificationError', 'DrainIncompleteError', 'States.Timeout'];
 
 const Ref = z.looseObject({ document: DocumentRef });
+const Timing = z.looseObject({ startedAt: z.string(), finishedAt: z.string().optional() });
 const DrainRound = z.looseObject({ startedAt: z.string(), finishedAt: z.string(), moved: z.number() });
 /** The execution's state as the report reads it: every part optional (the report runs on every path). */
 const MigrationState = z.looseObject({
@@ -32,6 +34,10 @@ const MigrationState = z.looseObject({
   replication: z.looseObject({ summary: z.string().optional(), counts: z.record(z.string(), z.unknown()).optional(), applied: z.boolean().optional() }).optional(),
   drainQueues: z.looseObject({ queues: DocumentRef }).optional(),
   preDrain: z.array(DrainRound).optional(),
+  /** Set around the drain Maps (their batches' results stay out of the state). */
+  preDrainTiming: Timing.optional(),
+  finalDrainTiming: Timing.optional(),
+  drain: z.looseObject({ batchSize: z.number().int().positive().optional() }).optional(),
   approval: z.looseObject({ approved: z.boolean().optional(), by: z.string().optional(), at: z.string().optional(), requestedAt: z.string().optional() }).optional(),
   cutoverResult: z.looseObject({ strategy: z.string(), previous: z.string().nullish(), current: z.string().nullish(), instructions: z.string().optional(), at: z.string().optional() }).optional(),
   clients: z.looseObject({ connected: z.number(), goAnyway: z.boolean().optional(), at: z.string().optional() }).optional(),
@@ -64,6 +70,9 @@ const span = (rounds: readonly z.infer<typeof DrainRound>[] | undefined) => {
   return (end - start) / 1000;
 };
 
+const DEFAULT_BATCH_SIZE = DrainSettings.parse({}).batchSize;
+const seconds = (timing: z.infer<typeof Timing> | undefined) => (timing?.finishedAt ? (Date.parse(timing.finishedAt) - Date.parse(timing.startedAt)) / 1000 : undefined);
+
 function outcomeOf(requested: Outcome | 'auto', errorName: string | undefined): Outcome {
   if (requested !== 'auto') return requested;
   if (errorName === 'ApprovalRejectedError') return 'rejected';
@@ -95,10 +104,10 @@ export const makeHandler = (deps: ReportDeps) =>
     const rollbackOffered = !rolledBack && list !== undefined && state.rollback?.onFailure !== 'none' && ROLLBACK_ERRORS.includes(state.error?.Error ?? '');
 
     const timings: MigrationReport['timings'] = [];
-    const pre = span(state.preDrain);
+    const pre = seconds(state.preDrainTiming) ?? span(state.preDrain);
     if (pre !== undefined) timings.push({ step: 'pre-drain', seconds: pre });
     if (state.approval?.requestedAt && state.approval.at) timings.push({ step: 'approval wait', seconds: (Date.parse(state.approval.at) - Date.parse(state.approval.requestedAt)) / 1000 });
-    const final = span(state.finalDrain);
+    const final = seconds(state.finalDrainTiming) ?? span(state.finalDrain);
     if (final !== undefined) timings.push({ step: 'final drain', seconds: final });
     const durationSeconds = (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000;
     timings.push({ step: 'total', seconds: durationSeconds });
@@ -119,6 +128,7 @@ export const makeHandler = (deps: ReportDeps) =>
         ...(state.replication ? { replication: { summary: state.replication.summary, ...state.replication.counts } } : {}),
       },
       queues,
+      batches: batchReports(queues, state.drain?.batchSize ?? DEFAULT_BATCH_SIZE),
       totals: {
         queues: queues.length,
         moved: queues.reduce((s, q) => s + q.moved, 0),

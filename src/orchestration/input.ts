@@ -97,6 +97,11 @@ export const DrainSettings = z.strictObject({
   /** Queues per Map item (one Lambda drains that many, `concurrency` at a time). */
   batchSize: z.number().int().min(1).max(200).default(25),
   concurrency: z.number().int().min(1).max(16).default(4),
+  /**
+   * Batches drained at once (the drain Maps' concurrency). With `concurrency`, it bounds the
+   * queues drained at once: parallelBatches x concurrency, each with its own source connection.
+   */
+  parallelBatches: z.number().int().min(1).max(40).default(4),
   /** Pre-drain: each batch loops until its queues are empty or this budget ends. */
   preDrainBudgetSeconds: z.number().int().min(1).max(86400).default(600),
   /** Final drain (producers stopped): until empty; running out of it fails the migration. */

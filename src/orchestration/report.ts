@@ -36,12 +36,42 @@ export interface MigrationReport {
   plan?: { target: RabbitPlan['target'] | ActiveMqPlan['target']; blockers: string[]; findings: { code: string; severity: string; object?: string; message: string }[] };
   created: { broker?: { brokerId: string; managementUrl?: string; amqpUrl?: string }; replication?: Record<string, unknown> };
   queues: QueueReport[];
+  /** Per drain batch (the Map's items, `drain.batchSize` queues each, in the drain list's order). */
+  batches: BatchReport[];
   totals: { queues: number; moved: number; duplicates: number; expired: number; verified: number };
   timings: { step: string; seconds: number }[];
   cutover?: { strategy: string; previous?: string | null; current?: string | null; approvedBy?: string; approvedAt?: string; clientsConnectedAtFinalDrain?: number; goAnyway?: boolean; instructions?: string };
   verify?: { ok: boolean; failed: number };
   rollback?: { offered: boolean; performed: boolean; moved?: number; revertedCutover?: boolean; how: string };
   nextSteps: string[];
+}
+
+export interface BatchReport {
+  index: number;
+  queues: number;
+  drained: number;
+  moved: number;
+  duplicates: number;
+  verified: number;
+  failed: number;
+}
+
+/** The queue rows grouped as the drain batched them (rows follow the drain list's order). */
+export function batchReports(queues: readonly QueueReport[], batchSize: number): BatchReport[] {
+  const batches: BatchReport[] = [];
+  for (let start = 0; start < queues.length; start += batchSize) {
+    const rows = queues.slice(start, start + batchSize);
+    batches.push({
+      index: batches.length,
+      queues: rows.length,
+      drained: rows.filter((q) => q.status === 'drained' || q.status === 'done' || q.status === 'vanished').length,
+      moved: rows.reduce((s, q) => s + q.moved, 0),
+      duplicates: rows.reduce((s, q) => s + q.duplicates, 0),
+      verified: rows.filter((q) => q.verified === true).length,
+      failed: rows.filter((q) => q.verified === false).length,
+    });
+  }
+  return batches;
 }
 
 export function ledgerToQueueReport(ledger: QueueLedger, verification?: { ok: boolean; sourceDepth: number | null; targetDepth: number | null; reason?: string }): QueueReport {
@@ -95,6 +125,11 @@ export function renderReportMarkdown(report: MigrationReport): string {
       const verified = q.verified === null ? '-' : q.verified ? 'yes' : `NO: ${cell(q.reason)}`;
       lines.push(`| ${withVhost ? `${cell(q.vhost)} | ` : ''}${cell(q.queue)} | ${q.status} | ${q.moved} | ${q.duplicates} | ${q.expired} | ${q.sourceDepth ?? '-'} | ${q.targetDepth ?? '-'} | ${verified} |`);
     }
+    lines.push('');
+  }
+  if (report.batches.length > 1) {
+    lines.push('## Batches', '', '| batch | queues | drained | moved | duplicates | verified | failed |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const b of report.batches) lines.push(`| ${b.index} | ${b.queues} | ${b.drained} | ${b.moved} | ${b.duplicates} | ${b.verified} | ${b.failed} |`);
     lines.push('');
   }
   if (report.cutover) {

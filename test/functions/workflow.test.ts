@@ -1,3 +1,4 @@
+import type { MigrationReport } from '../../src/orchestration/report.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { GetObjectCommand, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -247,6 +248,30 @@ describe('report handler', () => {
     const markdown = puts().find((p) => p.key.endsWith('report.md'))?.body ?? '';
     expect(markdown).toContain('**ApprovalRejectedError**: migration orders-dc1-2025-06: the approval was rejected: not tonight');
     expect(markdown).toContain('mq-migrate approve orders-dc1-2025-06');
+  });
+
+  it('groups the queues by drain batch, and takes the drain timings the Maps recorded', async () => {
+    // Prepare: five queues in batches of two; the last one failed verification.
+    const names = ['q0', 'q1', 'q2', 'q3', 'q4'];
+    const five = { migrationId: 'orders-dc1-2025-06', queues: names.map((name) => ({ vhost: 'orders', name, hasTtl: false, expectedType: 'classic' })) };
+    const ledgers = names.map((name, i): QueueLedger => ({ ...ledger, queue: name, moved: 10 + i, duplicates: i === 1 ? 1 : 0 }));
+    const results = names.map((name) => ({ vhost: 'orders', queue: name, ok: name !== 'q4', sourceDepth: name === 'q4' ? 1 : 0, targetDepth: 10 }));
+    storeDocuments({ 'migrations/orders-dc1-2025-06/plan.json': plan, 'migrations/orders-dc1-2025-06/drain-queues.json': five, 'migrations/orders-dc1-2025-06/verify.json': { migrationId: 'orders-dc1-2025-06', at: '2025-06-14T22:04:00.000Z', ok: false, ledgers, results } });
+    const event = eventOf('report') as { state: Record<string, unknown> };
+    const state = { ...event.state, preDrain: undefined, drain: { batchSize: 2 }, preDrainTiming: { startedAt: '2025-06-14T21:00:00.000Z', finishedAt: '2025-06-14T21:02:30.000Z' }, finalDrainTiming: { startedAt: '2025-06-14T22:01:00.000Z', finishedAt: '2025-06-14T22:01:12.500Z' } };
+
+    // Act
+    await handler({ ...event, state }, context);
+
+    // Assess
+    const json = JSON.parse(puts().find((p) => p.key.endsWith('report.json'))?.body ?? '{}') as MigrationReport;
+    expect(json.batches).toEqual([
+      { index: 0, queues: 2, drained: 2, moved: 21, duplicates: 1, verified: 2, failed: 0 },
+      { index: 1, queues: 2, drained: 2, moved: 25, duplicates: 0, verified: 2, failed: 0 },
+      { index: 2, queues: 1, drained: 1, moved: 14, duplicates: 0, verified: 0, failed: 1 },
+    ]);
+    expect(json.timings).toEqual(expect.arrayContaining([{ step: 'pre-drain', seconds: 150 }, { step: 'final drain', seconds: 12.5 }]));
+    expect(puts().find((p) => p.key.endsWith('report.md'))?.body).toContain('| 2 | 1 | 1 | 14 | 0 | 0 | 1 |');
   });
 });
 

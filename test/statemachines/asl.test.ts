@@ -179,9 +179,9 @@ describe('statemachines/migration.asl.json', () => {
       const state = States[at];
       at = state?.Type === 'Choice' ? (choiceDefaults[at] ?? (state.Default as string | undefined)) : (state?.Next as string | undefined);
       if (at === 'WaitForBroker' && path.includes('DescribeBroker')) at = 'UseTarget';
-      if (at === 'WaitForClients') at = 'FinalDrain';
+      if (at === 'WaitForClients') at = 'FinalDrainStarted';
     }
-    expect(path).toEqual(['Inventory', 'Plan', 'HasBlockers', 'Provision', 'WaitForBroker', 'DescribeBroker', 'BrokerReady', 'UseTarget', 'Replicate', 'IsDryRun', 'RebootNeeded', 'PrepareDrain', 'PreDrain', 'RequestApproval', 'Cutover', 'CheckClients', 'ClientsGone', 'FinalDrain', 'Verify', 'ReportSucceeded', 'Migrated']);
+    expect(path).toEqual(['ApplyDrainDefaults', 'UseDrainDefaults', 'Inventory', 'Plan', 'HasBlockers', 'Provision', 'WaitForBroker', 'DescribeBroker', 'BrokerReady', 'UseTarget', 'Replicate', 'IsDryRun', 'RebootNeeded', 'PrepareDrain', 'PreDrainStarted', 'PreDrain', 'PreDrainFinished', 'RequestApproval', 'Cutover', 'CheckClients', 'ClientsGone', 'FinalDrainStarted', 'FinalDrain', 'FinalDrainFinished', 'Verify', 'ReportSucceeded', 'Migrated']);
     expect(States.Migrated?.Type).toBe('Succeed');
   });
 
@@ -220,6 +220,21 @@ describe('statemachines/migration.asl.json', () => {
     expect(inner[`${name}BatchDone`]).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.result.done', BooleanEquals: true }], Default: `${name}DrainBatch` });
   });
 
+  it.each(['PreDrain', 'FinalDrain'])('%s runs its batches as child executions and keeps the state small whatever the number of batches', (name) => {
+    const map = States[name] as State & { ItemProcessor: Definition & { ProcessorConfig: unknown } };
+    // Distributed: each batch's rounds are events of its own child execution, not of the parent's history.
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(map).toMatchObject({ MaxConcurrencyPath: '$.drain.parallelBatches', ResultPath: null, Next: `${name}Finished` });
+    expect(map.MaxConcurrency).toBeUndefined();
+    // A batch's output is three small numbers; details live in S3.
+    expect(map.ItemProcessor.States[`${name}BatchDrained`]).toMatchObject({ Type: 'Pass', Parameters: { 'batch.$': '$.batch.index', 'drained.$': '$.result.drained', 'queues.$': '$.result.queues' }, End: true });
+    const timing = name === 'PreDrain' ? '$.preDrainTiming' : '$.finalDrainTiming';
+    expect(States[`${name}Started`]).toMatchObject({ Type: 'Pass', Parameters: { 'startedAt.$': '$$.State.EnteredTime' }, ResultPath: timing, Next: name });
+    expect(States[`${name}Finished`]).toMatchObject({ Type: 'Pass', Parameters: { 'startedAt.$': `${timing}.startedAt`, 'finishedAt.$': '$$.State.EnteredTime' }, ResultPath: timing });
+    // The input may leave parallelBatches out: a Pass fills it before anything reads it.
+    expect(JSON.stringify(States.ApplyDrainDefaults)).toContain('parallelBatches');
+  });
+
   it('gates the cutover on an approval that waits for a task token, with a timeout; a rejection goes to the report', () => {
     const gate = States.RequestApproval as State & { Parameters: { Payload: Record<string, unknown> }; Catch: Catcher[] };
     expect(gate.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
@@ -227,7 +242,7 @@ describe('statemachines/migration.asl.json', () => {
     expect(gate.TimeoutSeconds).toEqual(expect.any(Number));
     expect(gate.Catch[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['ApprovalRejectedError', 'States.Timeout']), ResultPath: '$.error', Next: 'ReportFailure' });
     expect(gate.Next).toBe('Cutover');
-    expect(States.ClientsGone).toMatchObject({ Choices: [{ Variable: '$.clients.proceed', BooleanEquals: true, Next: 'FinalDrain' }], Default: 'WaitForClients' });
+    expect(States.ClientsGone).toMatchObject({ Choices: [{ Variable: '$.clients.proceed', BooleanEquals: true, Next: 'FinalDrainStarted' }], Default: 'WaitForClients' });
   });
 
   it('ends a failed verify or a rejected approval in Failed with the report, offering the reverse drain', () => {

@@ -492,6 +492,18 @@ describe('template.yaml: state machines, bucket, topic, schedule, alarms, output
     expect(alarms[0]?.[1].Properties).toMatchObject({ Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', AlarmActions: [{ Ref: 'ApprovalTopic' }] });
   });
 
+  it('lets the migration state machine start and follow child executions of itself only (its Distributed Maps)', () => {
+    const machine = template.Resources.MigrationStateMachine;
+    expect(machine?.Properties?.Name).toEqual({ 'Fn::Sub': '${AWS::StackName}-migration' });
+    const definition = read('statemachines/migration.asl.json');
+    expect(definition).toContain('"Mode": "DISTRIBUTED"');
+    const byAction = (action: string) => statements(machine as CfnResource).filter((st) => [st.Action].flat().includes(action)).map((st) => JSON.stringify(st.Resource));
+    expect(byAction('states:StartExecution')).toEqual([JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-migration' })]);
+    for (const action of ['states:DescribeExecution', 'states:StopExecution']) {
+      expect(byAction(action)).toEqual([JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-migration/*' })]);
+    }
+  });
+
   it('lets the approval function publish to the approvals topic only, and the cutover touch only prefixed parameters', () => {
     const approval = statements(template.Resources.ApprovalFunction as CfnResource).find((s) => [s.Action].flat().includes('sns:Publish'));
     expect(approval?.Resource).toEqual({ Ref: 'ApprovalTopic' });

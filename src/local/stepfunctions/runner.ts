@@ -137,6 +137,12 @@ export async function runLocalExecution(definitionPath: string | URL, input: unk
     context: {
       Execution: { Id: `arn:aws:states:us-east-1:000000000000:execution:mq-migrate-local:${name}`, Name: name, Input: input as never, StartTime: startedAt },
       Task: { Token: taskToken },
+      // The library's Context Object is static: a getter gives $$.State.EnteredTime the time it is read, which is when the state runs.
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
+        },
+      },
     },
   });
   const events = (async () => {
