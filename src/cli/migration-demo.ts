@@ -19,7 +19,9 @@ import { startRabbitNode, type RabbitNode } from '../local/brokers/rabbitmq-node
 import { publishSampleMessages, scaledCounts } from '../local/seed/rabbitmq-messages.js';
 import { seedRabbitSample } from '../local/seed/rabbitmq-sample.js';
 import { fileParameterStore } from '../local/stepfunctions/in-process.js';
-import type { LocalWorkflow } from '../local/stepfunctions/local-workflow.js';
+import { MIGRATION_DEFINITION, type LocalWorkflow } from '../local/stepfunctions/local-workflow.js';
+import { HistoryCounter } from '../local/stepfunctions/history.js';
+import { loadDefinition } from '../local/stepfunctions/runner.js';
 import type { EventLog, TaskTokenRequest } from '../local/stepfunctions/runner.js';
 import { ApprovalRejectedError } from '../orchestration/errors.js';
 import { MigrationInput, type MigrationInputInput } from '../orchestration/input.js';
@@ -207,10 +209,14 @@ export async function runMigrationDemo(options: DemoOptions): Promise<number> {
     const { input, published } = prepared;
     app = prepared.app;
     out(`[${elapsed().padStart(6)}] source ${source.describe} seeded: sample estate and ${published} messages; migration ${migrationId}\n`);
-    const result = await workflow.runMigration(input, { decide: terminalApprovals(out, options.yes), onEvent: progressPrinter(out, started) });
+    const history = new HistoryCounter(loadDefinition(MIGRATION_DEFINITION) as never);
+    const progress = progressPrinter(out, started);
+    const result = await workflow.runMigration(input, { decide: terminalApprovals(out, options.yes), onEvent: (event) => (history.record(event), progress(event)) });
     const report = await getText({ bucket: workflow.bucket, key: `migrations/${migrationId}/report.md` }).catch(() => undefined);
     out(`\n${report ?? '(no report was written)'}\n`);
     out(`execution ${migrationId}: ${result.status}${result.error ? ` (${result.error}: ${result.cause ?? ''})` : ''}\n`);
+    const estimate = history.estimate();
+    out(`execution history (as Step Functions would record it): ${estimate.parent} events, ${estimate.children} drain batch executions of at most ${estimate.largestChild} (limit ${estimate.limit} each)\n`);
     out(`end-to-end: ${elapsed()} (brokers booted, ${published} messages moved, report printed)\n`);
     return result.status === 'SUCCEEDED' ? 0 : 4;
   } finally {

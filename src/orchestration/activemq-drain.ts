@@ -3,6 +3,8 @@
  * destinations and ledger entries, and ledger entries to the report's per-queue rows.
  */
 import type { DrainLedgerEntry, DrainLedgerStore } from '../engines/activemq/stomp-ledger.js';
+import { mapLimit } from '../model/map-limit.js';
+import { READ_CONCURRENCY } from './ledgers.js';
 import type { QueueReport } from './report.js';
 import type { ActiveMqDrainItem } from './drain-queues.js';
 
@@ -15,7 +17,7 @@ export function destinationOf(item: ActiveMqDrainItem): string {
 export const isSettled = (entry: DrainLedgerEntry | undefined): boolean => entry !== undefined && (entry.status === 'done' || entry.status === 'vanished');
 
 export async function loadEntries(store: DrainLedgerStore, items: readonly ActiveMqDrainItem[]): Promise<(DrainLedgerEntry | undefined)[]> {
-  return Promise.all(items.map((item) => store.load(destinationOf(item))));
+  return mapLimit(items, READ_CONCURRENCY, (item) => store.load(destinationOf(item)));
 }
 
 /** A report row: ActiveMQ has no vhosts; the row names the destination as the ledger does. */
