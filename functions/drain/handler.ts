@@ -16,7 +16,7 @@ import { S3DrainLedgerStore } from '../../src/aws/drain-ledger-store.js';
 import { readLedgers } from '../../src/orchestration/ledgers.js';
 import { amqpEndpoint, jolokiaOptions, stompEndpoint } from '../../src/orchestration/endpoints.js';
 import { DrainIncompleteError } from '../../src/orchestration/errors.js';
-import { DrainSettings } from '../../src/orchestration/input.js';
+import { DrainSettings, throttleShare } from '../../src/orchestration/input.js';
 import { ValidationError } from '../../src/model/errors.js';
 import { lambdaHandler } from '../shared/middleware.js';
 import { logger, metrics, MetricUnit } from '../shared/powertools.js';
@@ -105,6 +105,7 @@ export const makeHandler = (deps: DrainDeps) =>
           ledger,
           concurrency: drain.concurrency,
           timeBudgetMs: deadline - now(),
+          throttle: throttleShare(drain),
         });
         const byDestination = new Map(result.entries.map((e) => [e.destination, e]));
         entries = items.map((item, i) => byDestination.get(destinationOf(item)) ?? before[i]);
@@ -135,6 +136,7 @@ export const makeHandler = (deps: DrainDeps) =>
               checkpoints: deps.checkpoints(migrationId),
               deadline,
               concurrency: drain.concurrency,
+              throttle: throttleShare(drain),
             });
       round = {
         queues: queues.length,

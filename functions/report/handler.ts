@@ -6,7 +6,7 @@ import { config, workflowConfig } from '../../src/config.js';
 import type { CheckpointStore } from '../../src/engines/rabbitmq/drain/checkpoint.js';
 import { unacceptedBlockers } from '../../src/model/plan.js';
 import { DrainList } from '../../src/orchestration/drain-queues.js';
-import { DrainSettings } from '../../src/orchestration/input.js';
+import { DrainSettings, throttleShare } from '../../src/orchestration/input.js';
 import { destinationOf, entryToQueueReport, loadEntries } from '../../src/orchestration/activemq-drain.js';
 import { MigrationPlan } from '../../src/orchestration/plan-document.js';
 import type { DrainLedgerStore } from '../../src/engines/activemq/stomp-ledger.js';
@@ -71,6 +71,15 @@ const span = (rounds: readonly z.infer<typeof DrainRound>[] | undefined) => {
 };
 
 const DEFAULT_BATCH_SIZE = DrainSettings.parse({}).batchSize;
+
+/** What the report says about the drains' limits: only when the input set a throttle. */
+function limitsOf(drain: unknown): Pick<MigrationReport, 'limits'> {
+  const parsed = DrainSettings.safeParse(drain ?? {});
+  if (!parsed.success) return {};
+  const settings = parsed.data;
+  if (Object.keys(settings.throttle).length === 0) return {};
+  return { limits: { parallelBatches: settings.parallelBatches, queuesPerBatchAtOnce: settings.concurrency, ...settings.throttle, perBatch: throttleShare(settings) } };
+}
 const seconds = (timing: z.infer<typeof Timing> | undefined) => (timing?.finishedAt ? (Date.parse(timing.finishedAt) - Date.parse(timing.startedAt)) / 1000 : undefined);
 
 function outcomeOf(requested: Outcome | 'auto', errorName: string | undefined): Outcome {
@@ -129,6 +138,7 @@ export const makeHandler = (deps: ReportDeps) =>
       },
       queues,
       batches: batchReports(queues, state.drain?.batchSize ?? DEFAULT_BATCH_SIZE),
+      ...limitsOf(state.drain),
       totals: {
         queues: queues.length,
         moved: queues.reduce((s, q) => s + q.moved, 0),

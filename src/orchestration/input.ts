@@ -102,6 +102,20 @@ export const DrainSettings = z.strictObject({
    * queues drained at once: parallelBatches x concurrency, each with its own source connection.
    */
   parallelBatches: z.number().int().min(1).max(40).default(4),
+  /**
+   * Limits that keep the drain from overloading the source production still uses, for the whole
+   * migration: every batch in flight gets an equal share (throttleShare).
+   */
+  throttle: z
+    .strictObject({
+      /** Messages per second taken from the source, all batches together. */
+      messagesPerSecond: z.number().int().min(1).max(1_000_000).optional(),
+      /** AMQP/STOMP connections to the source at once, all batches together. */
+      maxSourceConnections: z.number().int().min(1).max(10_000).optional(),
+      /** Connections to the target at once, all batches together. */
+      maxTargetConnections: z.number().int().min(1).max(10_000).optional(),
+    })
+    .prefault({}),
   /** Pre-drain: each batch loops until its queues are empty or this budget ends. */
   preDrainBudgetSeconds: z.number().int().min(1).max(86400).default(600),
   /** Final drain (producers stopped): until empty; running out of it fails the migration. */
@@ -113,6 +127,18 @@ export const PlanOptionsInput = z.record(z.string(), z.unknown());
 
 export function planOptionsSchema(engine: BrokerEndpoint['engine']): z.ZodType<Record<string, unknown>> {
   return engine === 'ACTIVEMQ' ? ActiveMqPlanOptions : RabbitPlanOptions;
+}
+
+export type DrainSettings = z.output<typeof DrainSettings>;
+
+/**
+ * One batch's share of the migration's limits: the Map runs `parallelBatches` batches at once, each
+ * a Lambda with its own connections, so each gets 1/parallelBatches of every limit (at least 1).
+ */
+export function throttleShare(drain: Pick<DrainSettings, 'parallelBatches' | 'throttle'>): { messagesPerSecond?: number; maxSourceConnections?: number; maxTargetConnections?: number } {
+  const share = (total: number | undefined) => (total === undefined ? undefined : Math.max(1, Math.floor(total / drain.parallelBatches)));
+  const limits = { messagesPerSecond: share(drain.throttle.messagesPerSecond), maxSourceConnections: share(drain.throttle.maxSourceConnections), maxTargetConnections: share(drain.throttle.maxTargetConnections) };
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
 }
 
 export const MigrationInput = z
@@ -128,6 +154,13 @@ export const MigrationInput = z
     dryRun: z.boolean().default(false),
   })
   .superRefine((input, ctx) => {
+    // Each batch in flight needs a connection of its own on either side.
+    for (const side of ['maxSourceConnections', 'maxTargetConnections'] as const) {
+      const limit = input.drain.throttle[side];
+      if (limit !== undefined && limit < input.drain.parallelBatches) {
+        ctx.addIssue({ code: 'custom', path: ['drain', 'throttle', side], message: `must be at least drain.parallelBatches (${input.drain.parallelBatches}): every batch in flight holds a connection` });
+      }
+    }
     const parsed = planOptionsSchema(input.source.engine).safeParse(input.options);
     if (!parsed.success) forwardIssues(parsed.error, ctx, ['options']);
   });

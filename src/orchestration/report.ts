@@ -38,6 +38,8 @@ export interface MigrationReport {
   queues: QueueReport[];
   /** Per drain batch (the Map's items, `drain.batchSize` queues each, in the drain list's order). */
   batches: BatchReport[];
+  /** The limits the drains kept to (drain.throttle and parallelBatches), when any were set. */
+  limits?: { parallelBatches: number; queuesPerBatchAtOnce: number; messagesPerSecond?: number; maxSourceConnections?: number; maxTargetConnections?: number; perBatch: Record<string, number> };
   totals: { queues: number; moved: number; duplicates: number; expired: number; verified: number };
   timings: { step: string; seconds: number }[];
   cutover?: { strategy: string; previous?: string | null; current?: string | null; approvedBy?: string; approvedAt?: string; clientsConnectedAtFinalDrain?: number; goAnyway?: boolean; instructions?: string };
@@ -126,6 +128,12 @@ export function renderReportMarkdown(report: MigrationReport): string {
       lines.push(`| ${withVhost ? `${cell(q.vhost)} | ` : ''}${cell(q.queue)} | ${q.status} | ${q.moved} | ${q.duplicates} | ${q.expired} | ${q.sourceDepth ?? '-'} | ${q.targetDepth ?? '-'} | ${verified} |`);
     }
     lines.push('');
+  }
+  if (report.limits) {
+    const l = report.limits;
+    const total = [l.messagesPerSecond !== undefined ? `${l.messagesPerSecond} msg/s` : '', l.maxSourceConnections !== undefined ? `${l.maxSourceConnections} source connections` : '', l.maxTargetConnections !== undefined ? `${l.maxTargetConnections} target connections` : ''].filter(Boolean).join(', ');
+    const each = Object.entries(l.perBatch).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push('## Limits', '', `The drains kept to ${total || 'no rate or connection limit'}: ${l.parallelBatches} batch(es) at once, ${l.queuesPerBatchAtOnce} queue(s) at once in each${each ? ` (each batch: ${each})` : ''}.`, '');
   }
   if (report.batches.length > 1) {
     lines.push('## Batches', '', '| batch | queues | drained | moved | duplicates | verified | failed |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

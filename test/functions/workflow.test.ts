@@ -15,7 +15,7 @@ import type { DnsZone, EventPublisher, Notifier, ParameterStore } from '../../sr
 // Configuration is read at import, as at a cold start: set it first, then load the handlers.
 const BUCKET = 'mq-migrate-documentsbucket-1x2y3z4w5v6u';
 Object.assign(process.env, { DOCUMENTS_BUCKET: BUCKET, APPROVAL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:approvals', EVENT_BUS_NAME: 'default', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'eu-west-1' });
-const { MigrationInput } = await import('../../src/orchestration/input.js');
+const { MigrationInput, throttleShare } = await import('../../src/orchestration/input.js');
 const approval = await import('../../functions/approval/handler.js');
 const cutover = await import('../../functions/cutover/handler.js');
 const drain = await import('../../functions/drain/handler.js');
@@ -81,6 +81,14 @@ describe('events/*.json', () => {
     expect(bad({ cutover: { strategy: 'route53', hostedZoneId: 'Z1', recordName: 'not a name' } })).toBe('cutover.recordName');
     expect(bad({ target: { ...(input.target as object), adminPassword: 'x' } })).toBe('target');
     expect(bad({ migrationId: 'has spaces' })).toBe('migrationId');
+  });
+
+  it('takes drain limits for the whole migration and gives each batch in flight its share', () => {
+    const input = eventOf('migration-input');
+    const parsed = MigrationInput.parse({ ...input, drain: { parallelBatches: 4, throttle: { messagesPerSecond: 10_000, maxSourceConnections: 6 } } });
+    expect(throttleShare(parsed.drain)).toEqual({ messagesPerSecond: 2500, maxSourceConnections: 1 });
+    const refused = MigrationInput.safeParse({ ...input, drain: { parallelBatches: 4, throttle: { maxTargetConnections: 3 } } });
+    expect(refused.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['drain.throttle.maxTargetConnections', 'must be at least drain.parallelBatches (4): every batch in flight holds a connection']]);
   });
 
   it('events/migration-input.activemq.json is a valid ActiveMQ execution input; options are checked against the engine', () => {
@@ -174,6 +182,14 @@ describe('drain handler', () => {
     expect(calls[0]?.queues.map((q) => [q.name, q.expectedType])).toEqual([['orders.created', 'classic'], ['orders.shipped', 'quorum']]);
     expect(calls[0]?.deadline).toBeLessThanOrEqual(Date.parse('2025-06-14T21:10:00Z'));
     expect(calls[0]?.source).toMatchObject({ host: 'rabbitmq-dc1.corp.example.internal', port: 5671, tls: true });
+    expect(calls[0]?.throttle).toEqual({});
+  });
+
+  it('drains with its share of the migration\'s limits', async () => {
+    const { handler, calls } = setup([ledger('orders.created', 'drained'), ledger('orders.shipped', 'drained')]);
+    const event = eventOf('drain') as { drain: Record<string, unknown> };
+    await handler({ ...event, drain: { ...event.drain, parallelBatches: 3, throttle: { messagesPerSecond: 3000, maxSourceConnections: 7 } } }, context);
+    expect(calls[0]?.throttle).toEqual({ messagesPerSecond: 1000, maxSourceConnections: 2 });
   });
 
   it('loops a pre-drain while the budget lasts, and ends it when the budget ended', async () => {
@@ -258,7 +274,7 @@ describe('report handler', () => {
     const results = names.map((name) => ({ vhost: 'orders', queue: name, ok: name !== 'q4', sourceDepth: name === 'q4' ? 1 : 0, targetDepth: 10 }));
     storeDocuments({ 'migrations/orders-dc1-2025-06/plan.json': plan, 'migrations/orders-dc1-2025-06/drain-queues.json': five, 'migrations/orders-dc1-2025-06/verify.json': { migrationId: 'orders-dc1-2025-06', at: '2025-06-14T22:04:00.000Z', ok: false, ledgers, results } });
     const event = eventOf('report') as { state: Record<string, unknown> };
-    const state = { ...event.state, preDrain: undefined, drain: { batchSize: 2 }, preDrainTiming: { startedAt: '2025-06-14T21:00:00.000Z', finishedAt: '2025-06-14T21:02:30.000Z' }, finalDrainTiming: { startedAt: '2025-06-14T22:01:00.000Z', finishedAt: '2025-06-14T22:01:12.500Z' } };
+    const state = { ...event.state, preDrain: undefined, drain: { batchSize: 2, parallelBatches: 2, throttle: { messagesPerSecond: 5000, maxSourceConnections: 8 } }, preDrainTiming: { startedAt: '2025-06-14T21:00:00.000Z', finishedAt: '2025-06-14T21:02:30.000Z' }, finalDrainTiming: { startedAt: '2025-06-14T22:01:00.000Z', finishedAt: '2025-06-14T22:01:12.500Z' } };
 
     // Act
     await handler({ ...event, state }, context);
@@ -272,6 +288,9 @@ describe('report handler', () => {
     ]);
     expect(json.timings).toEqual(expect.arrayContaining([{ step: 'pre-drain', seconds: 150 }, { step: 'final drain', seconds: 12.5 }]));
     expect(puts().find((p) => p.key.endsWith('report.md'))?.body).toContain('| 2 | 1 | 1 | 14 | 0 | 0 | 1 |');
+    // The limits the input set, and each batch's share of them.
+    expect(json.limits).toEqual({ parallelBatches: 2, queuesPerBatchAtOnce: 4, messagesPerSecond: 5000, maxSourceConnections: 8, perBatch: { messagesPerSecond: 2500, maxSourceConnections: 4 } });
+    expect(puts().find((p) => p.key.endsWith('report.md'))?.body).toContain('The drains kept to 5000 msg/s, 8 source connections: 2 batch(es) at once');
   });
 });
 
