@@ -28,8 +28,11 @@ export const DriftInput = z.strictObject({
   migrationId: MigrationIdField,
   source: SourceEndpoint,
   target: TargetEndpoint,
-  /** ActiveMQ: the Amazon MQ broker, whose configuration revision and users are compared. */
-  brokerId: z.string().min(1).max(200).optional(),
+  /**
+   * ActiveMQ: the Amazon MQ broker, whose configuration revision and users are compared. The drift
+   * state machine always passes it, null when its input has none (RabbitMQ).
+   */
+  brokerId: z.string().min(1).max(200).nullish(),
   /** Write what is missing or different onto the target (never deletes; conflicts are reported). */
   reconcile: z.boolean().default(false),
 });
@@ -71,7 +74,7 @@ export const defaultDriftDeps = (): DriftDeps => ({
  * the source after the cutover means a producer still writes there). Reconcile is RabbitMQ only:
  * on ActiveMQ it means a new revision and a reboot, which a re-run of the migration's Replicate does.
  */
-async function activeMqDrift(deps: DriftDeps, input: { migrationId: string; source: ActiveMqEndpoint; target: ActiveMqEndpoint; brokerId?: string | undefined }, credentials: { source: BrokerCredentials; target: BrokerCredentials }): Promise<DriftResult> {
+async function activeMqDrift(deps: DriftDeps, input: { migrationId: string; source: ActiveMqEndpoint; target: ActiveMqEndpoint; brokerId?: string | null | undefined }, credentials: { source: BrokerCredentials; target: BrokerCredentials }): Promise<DriftResult> {
   if (!input.brokerId) throw new ValidationError('brokerId', 'required for ACTIVEMQ', 'the ActiveMQ drift check reads the Amazon MQ broker: give brokerId');
   const plan = await findDocument({ bucket: deps.bucket, key: migrationKey(input.migrationId, 'plan.json') }, ActiveMqPlan);
   if (!plan) throw new ValidationError('migrationId', 'has a stored plan', `no ActiveMQ plan under migrations/${input.migrationId}/: run the migration first`);

@@ -4,9 +4,10 @@ import * as amazonMqErrors from '../../src/amazonmq/errors.js';
 import * as drainErrors from '../../src/engines/rabbitmq/drain/errors.js';
 import * as modelErrors from '../../src/model/errors.js';
 import * as workflowErrors from '../../src/orchestration/errors.js';
+import * as fleetErrors from '../../src/orchestration/fleet-errors.js';
 
 /** Every module whose error classes handlers throw: their names are what ErrorEquals may say. */
-const errors = { ...modelErrors, ...amazonMqErrors, ...drainErrors, ...workflowErrors };
+const errors = { ...modelErrors, ...amazonMqErrors, ...drainErrors, ...workflowErrors, ...fleetErrors };
 
 /**
  * Every statemachines/*.asl.json: valid Amazon States Language (asl-validator), and the house
@@ -49,6 +50,9 @@ const ERROR_NAMES = new Set(errorClassNames().values());
 /** Step Functions' own error names (States.*), from the developer guide's "Error names". */
 const STATES_ERRORS = new Set(['States.ALL', 'States.DataLimitExceeded', 'States.ExceedToleratedFailureThreshold', 'States.HeartbeatTimeout', 'States.Http.Socket', 'States.IntrinsicFailure', 'States.ItemReaderFailed', 'States.NoChoiceMatched', 'States.ParameterPathFailure', 'States.Permissions', 'States.ResultPathMatchFailure', 'States.ResultWriterFailed', 'States.Runtime', 'States.TaskFailed', 'States.Timeout', 'States.QueryEvaluationError']);
 const TRANSIENT_LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+/** A nested execution's task (the fleet's members): the child retries its own steps; the task retries Step Functions itself. */
+const TRANSIENT_STEP_FUNCTIONS_ERRORS = ['StepFunctions.AWSStepFunctionsException', 'StepFunctions.SdkClientException'];
+const isStartExecution = (state: State) => String(state.Resource).startsWith('arn:aws:states:::states:startExecution');
 const RETRIER_FIELDS = new Set(['ErrorEquals', 'IntervalSeconds', 'MaxAttempts', 'BackoffRate', 'MaxDelaySeconds', 'JitterStrategy', 'Comment']);
 const CATCHER_FIELDS = new Set(['ErrorEquals', 'Next', 'ResultPath', 'Comment', 'Output', 'Assign']);
 
@@ -96,7 +100,7 @@ function terminalStates(scope: Definition, start: string): string[] {
 /** Problems with the house rules; empty when the definition keeps them. */
 function houseRuleProblems(definition: Definition): string[] {
   const problems: string[] = [];
-  const knownName = (name: string) => ERROR_NAMES.has(name) || STATES_ERRORS.has(name) || name.startsWith('Lambda.');
+  const knownName = (name: string) => ERROR_NAMES.has(name) || STATES_ERRORS.has(name) || name.startsWith('Lambda.') || name.startsWith('StepFunctions.');
   for (const [name, state, scope] of allStates(definition)) {
     if (state.Type === 'Fail' && typeof state.Error === 'string' && !ERROR_NAMES.has(state.Error)) {
       problems.push(`${name}: Fail Error "${state.Error}" is not an error class's name`);
@@ -115,7 +119,8 @@ function houseRuleProblems(definition: Definition): string[] {
       if (retrier.ErrorEquals.includes('States.ALL')) problems.push(`${name}.Retry[${i}]: retries everything, including bad input`);
     }
     const retried = new Set(retry.flatMap((r) => r.ErrorEquals));
-    for (const transient of ['BrokerUnreachableError', ...(String(state.Resource).includes(':lambda:') ? TRANSIENT_LAMBDA_ERRORS : [])]) {
+    // A child execution has retried BrokerUnreachableError itself; what fails the task then is States.TaskFailed.
+    for (const transient of isStartExecution(state) ? TRANSIENT_STEP_FUNCTIONS_ERRORS : ['BrokerUnreachableError', ...(String(state.Resource).includes(':lambda:') ? TRANSIENT_LAMBDA_ERRORS : [])]) {
       if (!retried.has(transient)) problems.push(`${name}: does not retry ${transient}`);
     }
 
@@ -125,7 +130,8 @@ function houseRuleProblems(definition: Definition): string[] {
         problems.push(`${name}.Catch[${i}]: ResultPath ${JSON.stringify(catcher.ResultPath)} does not keep the input (use e.g. "$.error")`);
       }
       const ends = terminalStates(scope, catcher.Next);
-      if (ends.length === 0 || ends.some((end) => scope.States[end]?.Type !== 'Fail')) problems.push(`${name}.Catch[${i}]: leads to ${catcher.Next}, from where not every path ends in a Fail state (${ends.join(', ')})`);
+      // A fleet member's failure is recorded and the others go on; the fleet fails at its end (fleet-asl.test.ts).
+      if (!isStartExecution(state) && (ends.length === 0 || ends.some((end) => scope.States[end]?.Type !== 'Fail'))) problems.push(`${name}.Catch[${i}]: leads to ${catcher.Next}, from where not every path ends in a Fail state (${ends.join(', ')})`);
     }
     if (!catchers.some((c) => c.ErrorEquals.includes('States.ALL'))) problems.push(`${name}: Catch does not cover States.ALL`);
 
@@ -285,6 +291,45 @@ describe('statemachines/migration.asl.json and the handlers it invokes', () => {
   });
 });
 
+describe('statemachines/drift-check.asl.json and the drift handler', () => {
+  const definition = load('drift-check.asl.json');
+  const env = { DOCUMENTS_BUCKET: 'mq-migrate-documentsbucket-1x2y3z4w5v6u', EVENT_BUS_NAME: 'default', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'eu-west-1' };
+  type Schema = { shape: Record<string, { safeParse: (v: unknown) => { success: boolean } }>; safeParse: (v: unknown) => { success: boolean; error?: unknown } };
+  const driftInput = async () => (Object.assign(process.env, env), ((await import('../../functions/drift/handler.js')) as unknown as { DriftInput: Schema }).DriftInput);
+
+  it('CheckDrift sends every field the handler accepts (brokerId too), and ApplyDefaults gives each optional one a value', async () => {
+    const schema = await driftInput();
+    const payload = (definition.States.CheckDrift as State & { Parameters: { Payload: Record<string, unknown> } }).Parameters.Payload;
+    const sent = Object.keys(payload).map((key) => key.replace(/\.\$$/, ''));
+    const accepted = Object.keys(schema.shape);
+    // The drift handler has no field the state machine could leave out: a field not sent never arrives (brokerId did not).
+    expect([...sent].sort()).toEqual([...accepted].sort());
+    const merge = String((definition.States.ApplyDefaults as State & { Parameters: Record<string, string> }).Parameters['input.$']);
+    const defaults = JSON.parse(/StringToJson\('(.*)'\)/.exec(merge)?.[1] ?? '{}') as Record<string, unknown>;
+    const optional = accepted.filter((key) => schema.shape[key]?.safeParse(undefined).success);
+    expect(Object.keys(defaults).sort()).toEqual(optional.sort());
+    // Each default is a value the handler takes.
+    for (const [key, value] of Object.entries(defaults)) expect([key, schema.shape[key]?.safeParse(value).success]).toEqual([key, true]);
+  });
+
+  it.each(['drift', 'drift.activemq'])('events/%s.json, as a schedule input without its optional fields, reaches the handler as that event', async (sample) => {
+    const schema = await driftInput();
+    const { runLocalExecution } = await import('../../src/local/stepfunctions/runner.js');
+    const event = JSON.parse(readFileSync(new URL(`../../events/${sample}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+    // What a schedule gives: no reconcile, and brokerId only for ActiveMQ.
+    const scheduled = Object.fromEntries(Object.entries(event).filter(([key, value]) => key !== 'reconcile' && value !== null));
+    const payloads: unknown[] = [];
+    const DriftFunction = async (payload: unknown) => (payloads.push(payload), { differences: 0, byType: {}, reconciled: null, document: { bucket: 'b', key: 'k' }, at: '2025-06-14T22:00:00.000Z' });
+
+    const result = await runLocalExecution(new URL('../../statemachines/drift-check.asl.json', import.meta.url), scheduled, `asl-${sample.replace('.', '-')}`, { functions: { DriftFunction }, decide: async () => ({}) });
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(payloads).toEqual([event]);
+    expect(schema.safeParse(payloads[0])).toMatchObject({ success: true });
+    if (event.source && (event.source as { engine?: string }).engine === 'ACTIVEMQ') expect(payloads[0]).toMatchObject({ brokerId: expect.stringMatching(/^b-/) });
+  });
+});
+
 describe('the error-name contract', () => {
   it('every error class is named as it is called', () => {
     const classes = errorClassNames();
@@ -326,6 +371,13 @@ describe('the error-name contract', () => {
       expect(problems).toEqual(
         expect.arrayContaining([expect.stringContaining('Plan.Retry[1]: JitterStrategy'), expect.stringContaining('Plan.Retry[1].MaxDelaySecond'), expect.stringContaining('Replicate: FunctionName')]),
       );
+    });
+
+    it('a nested execution (the fleet\'s members) that does not retry Step Functions\' transient errors', () => {
+      const fleet = structuredClone(load('fleet.asl.json'));
+      const member = allStates(fleet).find(([name]) => name === 'RunMember')?.[1] as (State & { Retry: Retrier[] }) | undefined;
+      if (member) member.Retry = [{ ErrorEquals: ['BrokerUnreachableError'], MaxAttempts: 2, BackoffRate: 2, JitterStrategy: 'FULL' }];
+      expect(houseRuleProblems(fleet)).toEqual([expect.stringContaining('RunMember: does not retry StepFunctions.AWSStepFunctionsException'), expect.stringContaining('RunMember: does not retry StepFunctions.SdkClientException')]);
     });
 
     it('invalid ASL (a transition to a state that does not exist)', () => {
