@@ -131,7 +131,7 @@ export interface ActiveMqStart {
   configurationXml: string;
   users: readonly StoredUser[];
   /** OpenWire and STOMP ports the endpoints name, kept across reboots (extra connectors). */
-  endpointPorts: { openwire: number; stomp: number };
+  endpointPorts: { openwire: number; stomp: number; console?: number };
 }
 
 /** An ActiveMQ broker running the configuration, with the broker's users and their groups. */
@@ -148,6 +148,7 @@ export async function startActiveMqBroker(request: ActiveMqStart): Promise<Runti
     activemqXml: composeActiveMqXml(request.configurationXml, request.users, request.endpointPorts),
     heapMb: 256,
     outliveProcess: true,
+    ...(request.endpointPorts.console !== undefined ? { jolokiaPort: request.endpointPorts.console } : {}),
     // Amazon MQ's web console (and its /api/jolokia) takes the broker users with console access.
     consoleUsers: request.users.filter((u) => u.consoleAccess).map((u) => ({ username: u.username, password: u.password })),
   });

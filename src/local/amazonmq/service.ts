@@ -305,7 +305,7 @@ export class MqService {
           baseDir,
           configurationXml: this.configurationXml(broker.configurations.current),
           users: broker.users,
-          endpointPorts: { openwire: ports['openwire'] ?? 0, stomp: ports['stomp'] ?? 0 },
+          endpointPorts: { openwire: ports['openwire'] ?? 0, stomp: ports['stomp'] ?? 0, ...(ports['console'] !== undefined ? { console: ports['console'] } : {}) },
         });
       }
       broker.brokerState = 'RUNNING';
@@ -323,7 +323,8 @@ export class MqService {
   /** The endpoint ports of the broker, chosen once (at its first boot) and stored. */
   private async endpointPorts(broker: StoredBroker): Promise<Record<string, number>> {
     if (!broker.endpointPorts) {
-      const names = broker.engineType === 'ACTIVEMQ' ? ['openwire', 'stomp'] : Array.from({ length: broker.deploymentMode === 'CLUSTER_MULTI_AZ' ? CLUSTER_SIZE : 1 }, (_, i) => `amqp${i + 1}`);
+      // ActiveMQ's console (and its /api/jolokia) keeps its port across reboots, as on Amazon MQ.
+      const names = broker.engineType === 'ACTIVEMQ' ? ['console', 'openwire', 'stomp'] : Array.from({ length: broker.deploymentMode === 'CLUSTER_MULTI_AZ' ? CLUSTER_SIZE : 1 }, (_, i) => `amqp${i + 1}`);
       const ports: Record<string, number> = {};
       for (const name of names) ports[name] = await freePort();
       broker.endpointPorts = ports;

@@ -72,6 +72,8 @@ export interface ActiveMqNodeOptions {
   activemqXml?: string;
   /** Broker users besides the admin (simpleAuthenticationPlugin; only admins get authorizations). */
   users?: ActiveMqUser[];
+  /** Jolokia's port (a free one by default): the local Amazon MQ keeps it across reboots. */
+  jolokiaPort?: number;
   /** More logins for Jolokia (the web console's realm), as Amazon MQ gives users with console access. */
   consoleUsers?: readonly { username: string; password: string }[];
   /** Maximum Java heap (-Xmx) in MiB; 256 by default so several nodes fit. */
@@ -397,7 +399,7 @@ export async function startActiveMqNode(options: ActiveMqNodeOptions = {}): Prom
     checkCredential(`password of ${user.username}`, user.password, false);
   }
   const heapMb = options.heapMb ?? 256;
-  const [openwirePort, stompPort, jolokiaPort] = [await freePort(), await freePort(), await freePort()];
+  const [openwirePort, stompPort, jolokiaPort] = [await freePort(), await freePort(), options.jolokiaPort ?? (await freePort())];
 
   const confDir = join(baseDir, 'conf');
   const dataDir = join(baseDir, 'data');
