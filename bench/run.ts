@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as activemqDrain from './activemq-drain.js';
 import * as drain from './drain.js';
+import * as fanout from './fanout.js';
 import * as topology from './topology.js';
 
 /** An absolute figure: a time, a size, a count. */
@@ -50,6 +51,7 @@ export function ratio(label: string, value: number, comparison: BenchRatio['comp
 const BENCHMARKS: readonly Benchmark[] = [
   { name: 'topology', run: topology.run },
   { name: 'drain', run: drain.run },
+  { name: 'fanout', run: fanout.run },
   { name: 'activemq-drain', run: () => activemqDrain.run() },
 ];
 

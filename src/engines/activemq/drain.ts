@@ -4,7 +4,7 @@ import { toolClientId } from './clients.js';
 import { brokerMBean, JolokiaClient, type JolokiaOptions } from './jolokia-client.js';
 import { StompClient, type StompFrame, type StompHeaders } from './stomp-client.js';
 import { emptyLedgerEntry, type DrainLedgerEntry, type DrainLedgerStore } from './stomp-ledger.js';
-import { checkThrottle, RateLimiter, Semaphore, WallClock, type ThrottleOptions, type ThrottleSummary } from '../rabbitmq/drain/throttle.js';
+import { checkThrottle, RateLimiter, Semaphore, WallClock, type ThrottleOptions, type ThrottleSummary } from '../throttle.js';
 
 /**
  * Moves messages from a source ActiveMQ to a target over STOMP without losing one:

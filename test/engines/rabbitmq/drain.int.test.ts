@@ -142,6 +142,28 @@ describe('relay drain against real brokers', () => {
     expect(priorities).toEqual([...priorities].sort((a, b) => b - a));
   });
 
+  it('drains many short and empty queues in one call, each worker reusing its channels, and checkpoints each', async () => {
+    const names = Array.from({ length: 60 }, (_, i) => `short.${i}`);
+    for (const name of names) await declareBoth(name);
+    // Every third queue is empty; the others hold 1 to 7 messages.
+    const counts = names.map((_, i) => (i % 3 === 0 ? 0 : 1 + (i % 7)));
+    for (const [i, name] of names.entries()) if ((counts[i] ?? 0) > 0) await publish(source, name, counts[i] ?? 0);
+    const checkpoints = new MemoryCheckpointStore();
+    const migrationId = nextId();
+
+    const ledgers = await relayDrain({ migrationId, source: endpoint(source), target: endpoint(target), queues: names.map((name) => ({ vhost: '/', name })), checkpoints, deadline: Date.now() + 60000, concurrency: 4 });
+
+    expect(ledgers.map((l) => [l.queue, l.status, l.moved, l.sourceDepthAtEnd])).toEqual(names.map((name, i) => [name, 'drained', counts[i], 0]));
+    for (const [i, name] of names.entries()) {
+      const moved = await readAll(target, name);
+      expect(moved.map(headerN)).toEqual(Array.from({ length: counts[i] ?? 0 }, (_, n) => n));
+      const saved = JSON.parse(checkpoints.entries.get(`${migrationId}/drain///${name}`) ?? '{}') as { ledger?: { status: string }; inDoubt?: string[] };
+      expect(saved).toMatchObject({ ledger: { status: 'drained' }, inDoubt: [] });
+    }
+    // Four workers on one vhost: one connection to each side.
+    expect(ledgers.throttle).toMatchObject({ throttledMs: 0, peakSourceConnections: 1, peakTargetConnections: 1 });
+  });
+
   it('counts messages that expire during the move as expired, not lost', async () => {
     await declareBoth('ttl', { 'x-message-ttl': 300 });
     await publish(source, 'ttl', 2000);
