@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import { provisionInputFromActiveMqPlan, provisionInputFromRabbitPlan } from '../../src/amazonmq/provision-input.js';
+import { FLEET_TAG, provisionInputFromActiveMqPlan, provisionInputFromRabbitPlan } from '../../src/amazonmq/provision-input.js';
 import { describeBrokerForWait, provisionBroker } from '../../src/amazonmq/provisioner.js';
-import { assertMigrationDocument, DocumentRef, getDocument } from '../../src/aws/documents.js';
+import { assertMigrationDocument, DocumentRef, findDocument, getDocument, migrationKey } from '../../src/aws/documents.js';
 import { config } from '../../src/config.js';
+import { ValidationError } from '../../src/model/errors.js';
+import { Inventory } from '../../src/model/inventory.js';
+import { targetCollisions } from '../../src/orchestration/fleet-collisions.js';
+import { FleetTargetCollisionError } from '../../src/orchestration/fleet-errors.js';
+import { FleetManifest, fleetKey } from '../../src/orchestration/fleet-input.js';
 import { TargetInput } from '../../src/orchestration/input.js';
 import { MigrationPlan } from '../../src/orchestration/plan-document.js';
 import type { BrokerProvisioner } from '../../src/orchestration/ports.js';
@@ -29,19 +34,40 @@ export const amazonMqProvisioner = (): BrokerProvisioner => ({
 
 export const defaultProvisionDeps = (): ProvisionDeps => ({ bucket: config().documentsBucket, provisioner: amazonMqProvisioner() });
 
+/**
+ * A fleet member migrating a RabbitMQ source onto a broker other members use: their sources'
+ * inventories (the members before it ran first) must not bring the same queues or users.
+ */
+async function assertNoFleetCollisions(bucket: string, migrationId: string, fleetId: string, brokerName: string): Promise<void> {
+  const manifest = await findDocument({ bucket, key: fleetKey(fleetId, 'manifest.json') }, FleetManifest);
+  const others = (manifest?.members ?? []).filter((m) => m.brokerName === brokerName && m.migrationId !== migrationId && m.engine === 'RABBITMQ');
+  if (others.length === 0) return;
+  const ours = await getDocument({ bucket, key: migrationKey(migrationId, 'source-inventory.json') }, Inventory);
+  if (ours.engine !== 'RABBITMQ') return;
+  for (const other of others) {
+    const theirs = await findDocument({ bucket, key: migrationKey(other.migrationId, 'source-inventory.json') }, Inventory);
+    if (theirs?.engine !== 'RABBITMQ') continue;
+    const collisions = targetCollisions(ours.rabbitmq, theirs.rabbitmq);
+    if (collisions.length > 0) throw new FleetTargetCollisionError('target.brokerName', brokerName, other.migrationId, collisions);
+  }
+}
+
 /** Creates (or finds again) the migration's Amazon MQ broker as the plan sized it; returns at once. */
 export const makeHandler = (deps: ProvisionDeps) =>
   lambdaHandler(ProvisionInput, async ({ migrationId, plan: planRef, target }) => {
     logger.appendKeys({ migrationId });
     assertMigrationDocument(planRef, { bucket: deps.bucket, migrationId }, 'plan');
     const plan = await getDocument(planRef, MigrationPlan);
-    const { brokerName, adminSecretId, ...rest } = target;
+    const { brokerName, adminSecretId, configurationName, ...rest } = target;
+    if (configurationName !== undefined && plan.engine !== 'ACTIVEMQ') throw new ValidationError('target.configurationName', 'only for ActiveMQ targets');
+    const fleetId = target.tags?.[FLEET_TAG];
+    if (fleetId !== undefined && plan.engine === 'RABBITMQ') await assertNoFleetCollisions(deps.bucket, migrationId, fleetId, brokerName);
     const details = { migrationId, brokerName, adminSecretId, ...rest };
-    const request = plan.engine === 'RABBITMQ' ? provisionInputFromRabbitPlan(plan, details) : provisionInputFromActiveMqPlan(plan, details);
+    const request = plan.engine === 'RABBITMQ' ? provisionInputFromRabbitPlan(plan, details) : provisionInputFromActiveMqPlan(plan, details, configurationName);
     const started = Date.now();
     const broker = await deps.provisioner.provision(request);
     metrics.addMetric('ProvisionRequestDuration', MetricUnit.Milliseconds, Date.now() - started);
-    logger.info('broker requested', { brokerId: broker.brokerId, state: broker.state, target: plan.target });
+    logger.info('broker requested', { brokerId: broker.brokerId, state: broker.state, target: plan.target, ...('sharedWith' in broker ? { sharedWith: broker.sharedWith } : {}) });
     return { migrationId, broker: { brokerId: broker.brokerId, state: broker.state } };
   });
 

@@ -10,6 +10,11 @@ import type { RabbitPlan } from '../model/plan.js';
 import { BROKER_NAME_PATTERN } from './rabbitmq-rules.js';
 
 export const MIGRATION_TAG = 'mq-migrate:migration-id';
+/**
+ * Set by a fleet on its members' brokers and shared configurations: members of one fleet may
+ * use a broker another member created (many sources to one target) and share configurations.
+ */
+export const FLEET_TAG = 'mq-migrate:fleet-id';
 
 const DAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;
 
@@ -51,6 +56,11 @@ export const ActiveMqInput = z
     /** ...or in S3 when larger than a Step Functions payload (a JSON document holding the XML string). */
     configurationDocument: DocumentRef.optional(),
     users: z.array(ActiveMqUserInput).max(249).default([]),
+    /**
+     * A configuration shared with other brokers (found by this name and the fleet tag, else
+     * created); without it the broker gets `<brokerName>-mq-migrate` of its own.
+     */
+    configurationName: z.string().regex(/^[A-Za-z0-9._~-]{1,150}$/, 'must be 1-150 letters, digits, dashes, periods, underscores or tildes').optional(),
   })
   .refine((a) => (a.configurationXml === undefined) !== (a.configurationDocument === undefined), {
     message: 'exactly one of configurationXml or configurationDocument is required',
@@ -90,6 +100,9 @@ export const ProvisionInput = z
     // offers) itself, which needs automatic minor version upgrades on.
     if (!input.autoMinorVersionUpgrade) ctx.addIssue({ code: 'custom', path: ['autoMinorVersionUpgrade'], message: 'must be true for RabbitMQ 3.13+ and ActiveMQ 5.18+' });
     if (MIGRATION_TAG in input.tags) ctx.addIssue({ code: 'custom', path: ['tags', MIGRATION_TAG], message: 'is set by the provisioner' });
+    if (input.activemq?.configurationName !== undefined && input.tags[FLEET_TAG] === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['activemq', 'configurationName'], message: `needs the ${FLEET_TAG} tag: configurations are shared within a fleet` });
+    }
     if (Object.keys(input.tags).some((k) => k.startsWith('aws:'))) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'keys must not start with "aws:"' });
   });
 export type ProvisionInput = z.infer<typeof ProvisionInput>;
@@ -118,6 +131,7 @@ export function provisionInputFromRabbitPlan(
 export function provisionInputFromActiveMqPlan(
   plan: Pick<ActiveMqPlan, 'target' | 'configuration'>,
   rest: Omit<ProvisionInputInput, 'engineType' | 'engineVersion' | 'deploymentMode' | 'instanceType' | 'storageType' | 'activemq'>,
+  configurationName?: string,
 ): ProvisionInputInput {
   return {
     ...rest,
@@ -126,6 +140,6 @@ export function provisionInputFromActiveMqPlan(
     deploymentMode: plan.target.deploymentMode,
     instanceType: plan.target.instanceType,
     storageType: plan.target.storageType,
-    activemq: { configurationXml: plan.configuration.xml, users: [] },
+    activemq: { configurationXml: plan.configuration.xml, users: [], ...(configurationName !== undefined ? { configurationName } : {}) },
   };
 }

@@ -10,13 +10,21 @@
  *    administrator; other users go through the management API later.
  * 4. CreateBroker carries a creatorRequestId derived from the migration id, so a retried call that
  *    already succeeded returns the same broker.
+ * 5. Fleets (the `mq-migrate:fleet-id` tag): a member finds the broker another member of its
+ *    fleet created (many sources, one target; the creatorRequestId is the fleet's and the
+ *    broker's, so two members cannot create two), and ActiveMQ members naming one
+ *    configuration share it: one revision serves all while their converted XML is the same, and
+ *    a member whose XML differs stops (SharedConfigurationConflictError) rather than revise it
+ *    under the other brokers.
  *
  * Waiting for RUNNING is the state machine's job (describeBrokerForWait + a Wait state loop).
  * Passwords come from Secrets Manager and never appear in results or errors.
  */
+import { createHash } from 'node:crypto';
 import {
   CreateBrokerCommand,
   CreateConfigurationCommand,
+  DeleteConfigurationCommand,
   DescribeBrokerCommand,
   DescribeBrokerEngineTypesCommand,
   DescribeBrokerInstanceOptionsCommand,
@@ -47,7 +55,8 @@ import {
   BrokerNotFoundError,
 } from './errors.js';
 import { ACTIVEMQ_ADMIN_GROUP } from './activemq-rules.js';
-import { MIGRATION_TAG, ProvisionInput, type ProvisionInputInput } from './provision-input.js';
+import { SharedConfigurationConflictError } from '../orchestration/fleet-errors.js';
+import { FLEET_TAG, MIGRATION_TAG, ProvisionInput, type ProvisionInputInput } from './provision-input.js';
 import { validateAmazonMqPassword, validateAmazonMqUsername } from './user-rules.js';
 
 export interface ProvisionerDeps {
@@ -71,7 +80,9 @@ export interface ProvisionResult {
   state: BrokerState | string;
   /** False when the broker already existed (a re-run). */
   created: boolean;
-  configuration?: { id: string; revision: number; warnings: string[] };
+  configuration?: { id: string; revision: number; warnings: string[]; shared?: boolean };
+  /** The fleet member whose migration created the broker, when it is not this one (many to one). */
+  sharedWith?: string;
 }
 
 export interface BrokerEndpoints {
@@ -164,8 +175,10 @@ async function findBroker(input: ProvisionInput, mq: MqClient): Promise<Describe
     if (summary?.BrokerId) {
       const brokerId = summary.BrokerId;
       const broker = await call('DescribeBroker', () => mq.send(new DescribeBrokerCommand({ BrokerId: brokerId })));
-      if (broker.Tags?.[MIGRATION_TAG] !== input.migrationId) {
-        throw new BrokerNameConflictError(input.brokerName, brokerId, `it is not tagged ${MIGRATION_TAG}=${input.migrationId}`);
+      const fleetId = input.tags[FLEET_TAG];
+      const ours = broker.Tags?.[MIGRATION_TAG] === input.migrationId || (fleetId !== undefined && broker.Tags?.[FLEET_TAG] === fleetId && broker.EngineType === input.engineType);
+      if (!ours) {
+        throw new BrokerNameConflictError(input.brokerName, brokerId, `it is not tagged ${MIGRATION_TAG}=${input.migrationId}${fleetId !== undefined ? ` nor ${FLEET_TAG}=${fleetId} (with engine ${input.engineType})` : ''}`);
       }
       return broker;
     }
@@ -174,12 +187,13 @@ async function findBroker(input: ProvisionInput, mq: MqClient): Promise<Describe
   return undefined;
 }
 
-function resultOf(broker: DescribeBrokerCommandOutput): ProvisionResult {
+function resultOf(broker: DescribeBrokerCommandOutput, input: Pick<ProvisionInput, 'migrationId'>): ProvisionResult {
   const brokerId = broker.BrokerId ?? '';
   const state = broker.BrokerState ?? 'CREATION_IN_PROGRESS';
   if (state === 'CREATION_FAILED') throw new BrokerCreationFailedError(brokerId, reasonOf(broker));
   if (state === 'DELETION_IN_PROGRESS') throw new BrokerDeletionInProgressError(brokerId);
-  return { brokerId, brokerArn: broker.BrokerArn ?? '', state, created: false };
+  const creator = broker.Tags?.[MIGRATION_TAG];
+  return { brokerId, brokerArn: broker.BrokerArn ?? '', state, created: false, ...(creator !== undefined && creator !== input.migrationId ? { sharedWith: creator } : {}) };
 }
 
 function reasonOf(broker: Pick<DescribeBrokerCommandOutput, 'ActionsRequired'>): string {
@@ -200,7 +214,12 @@ async function brokerUser(secretId: string, engine: 'RABBITMQ' | 'ACTIVEMQ', dep
   return { Username: username, Password: password, ...extra };
 }
 
-async function ensureConfiguration(input: ProvisionInput, xml: string, mq: MqClient): Promise<{ id: string; revision: number; warnings: string[] }> {
+type ConfigurationResult = NonNullable<ProvisionResult['configuration']>;
+
+async function ensureConfiguration(input: ProvisionInput, xml: string, mq: MqClient): Promise<ConfigurationResult> {
+  const sharedName = input.activemq?.configurationName;
+  const fleetId = input.tags[FLEET_TAG];
+  if (sharedName !== undefined && fleetId !== undefined) return ensureSharedConfiguration(input, sharedName, fleetId, xml, mq);
   const name = `${input.brokerName}-mq-migrate`;
   let existing: { id: string; latest: number } | undefined;
   let token: string | undefined;
@@ -230,11 +249,79 @@ async function ensureConfiguration(input: ProvisionInput, xml: string, mq: MqCli
   return { id, revision: updated.LatestRevision?.Revision ?? existing.latest + 1, warnings };
 }
 
+/** Who wrote a revision and what: in its description, since Amazon MQ may rewrite (sanitize) the data it stores. */
+const sha256 = (text: string) => createHash('sha256').update(text.trim(), 'utf8').digest('hex');
+const revisionDescription = (migrationId: string, xml: string) => `mq-migrate ${migrationId} sha256:${sha256(xml)}`;
+const parseDescription = (description: string | undefined) => {
+  const match = /^mq-migrate (\S+) sha256:([0-9a-f]{64})$/.exec(description ?? '');
+  return match ? { migrationId: match[1] ?? '', hash: match[2] ?? '' } : undefined;
+};
+
+interface ConfigurationSummary {
+  id: string;
+  created: number;
+  latest: number;
+}
+
+async function listSharedConfigurations(name: string, fleetId: string, mq: MqClient): Promise<ConfigurationSummary[]> {
+  const out: ConfigurationSummary[] = [];
+  let token: string | undefined;
+  do {
+    const page = await call('ListConfigurations', () => mq.send(new ListConfigurationsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) })));
+    for (const c of page.Configurations ?? []) {
+      if (c.Id && c.Name === name && c.EngineType === 'ACTIVEMQ' && c.Tags?.[FLEET_TAG] === fleetId) out.push({ id: c.Id, created: c.Created ? new Date(c.Created).getTime() : 0, latest: c.LatestRevision?.Revision ?? 1 });
+    }
+    token = page.NextToken;
+  } while (token);
+  // The oldest is the fleet's: members that raced to create it all settle on the same one.
+  return out.sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
+}
+
+/**
+ * The fleet's configuration `name`: found (or created, once for the fleet), then revised only
+ * when its latest revision is not this XML. A latest revision another migration wrote with other
+ * XML is theirs: revising it would change their broker at its next reboot, so that is an error.
+ */
+async function ensureSharedConfiguration(input: ProvisionInput, name: string, fleetId: string, xml: string, mq: MqClient): Promise<ConfigurationResult> {
+  let found = (await listSharedConfigurations(name, fleetId, mq))[0];
+  if (!found) {
+    const created = await call('CreateConfiguration', () =>
+      mq.send(new CreateConfigurationCommand({ Name: name, EngineType: 'ACTIVEMQ', EngineVersion: input.engineVersion, AuthenticationStrategy: 'SIMPLE', Tags: { ...input.tags, [FLEET_TAG]: fleetId } })),
+    );
+    if (!created.Id) throw new AmazonMqRequestError('CreateConfiguration', 'MissingId', undefined, 'the response has no configuration id');
+    const ownId = created.Id;
+    found = (await listSharedConfigurations(name, fleetId, mq))[0] ?? { id: ownId, created: 0, latest: created.LatestRevision?.Revision ?? 1 };
+    // Another member created one first: ours goes (best effort: an unused configuration costs nothing).
+    if (found.id !== ownId) {
+      try {
+        await mq.send(new DeleteConfigurationCommand({ ConfigurationId: ownId }));
+      } catch {
+        // Left over: Amazon MQ charges nothing for it, and no broker uses it.
+      }
+    }
+  }
+  const { id, latest } = found;
+  const revision = await call('DescribeConfigurationRevision', () => mq.send(new DescribeConfigurationRevisionCommand({ ConfigurationId: id, ConfigurationRevision: String(latest) })));
+  const writer = parseDescription(revision.Description);
+  const same = writer ? writer.hash === sha256(xml) : Buffer.from(revision.Data ?? '', 'base64').toString('utf8').trim() === xml.trim();
+  if (same) return { id, revision: latest, warnings: [], shared: true };
+  // Revision 1 is Amazon MQ's default (no writer); a revision this migration wrote may be replaced.
+  if (latest > 1 && writer?.migrationId !== input.migrationId) {
+    throw new SharedConfigurationConflictError('target.configurationName', name, id, writer ? `migration ${writer.migrationId}` : `revision ${latest} (${revision.Description ?? 'no description'})`);
+  }
+  const updated = await call('UpdateConfiguration', () => mq.send(new UpdateConfigurationCommand({ ConfigurationId: id, Data: Buffer.from(xml, 'utf8').toString('base64'), Description: revisionDescription(input.migrationId, xml) })));
+  const warnings = (updated.Warnings ?? []).map((w) => `${w.Reason ?? 'WARNING'}: ${[w.ElementName, w.AttributeName].filter(Boolean).join('/')}`);
+  return { id, revision: updated.LatestRevision?.Revision ?? latest + 1, warnings, shared: true };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Provision
 // ---------------------------------------------------------------------------------------------
 
-export function creatorRequestIdFor(migrationId: string): string {
+export function creatorRequestIdFor(migrationId: string, fleet?: { fleetId: string; brokerName: string }): string {
+  // A fleet's broker is the fleet's, whichever member asks first: the same id makes Amazon MQ
+  // return the one broker to two members that both found none.
+  if (fleet) return `mq-migrate-fleet-${createHash('sha256').update(`${fleet.fleetId}\u0000${fleet.brokerName}`).digest('hex').slice(0, 40)}`;
   return `mq-migrate-${migrationId}`;
 }
 
@@ -243,7 +330,7 @@ export async function provisionBroker(rawInput: ProvisionInputInput | unknown, d
   const input = parseOrThrow(ProvisionInput, rawInput, 'input');
   const storage = await checkOffering(input, deps.mq);
   const found = await findBroker(input, deps.mq);
-  if (found) return resultOf(found);
+  if (found) return resultOf(found, input);
 
   let configuration: ProvisionResult['configuration'];
   const users: User[] = [];
@@ -263,7 +350,7 @@ export async function provisionBroker(rawInput: ProvisionInputInput | unknown, d
 
   const request: CreateBrokerCommandInput = {
     BrokerName: input.brokerName,
-    CreatorRequestId: creatorRequestIdFor(input.migrationId),
+    CreatorRequestId: creatorRequestIdFor(input.migrationId, input.tags[FLEET_TAG] !== undefined ? { fleetId: input.tags[FLEET_TAG], brokerName: input.brokerName } : undefined),
     EngineType: input.engineType,
     EngineVersion: input.engineVersion,
     DeploymentMode: input.deploymentMode,
@@ -290,7 +377,7 @@ export async function provisionBroker(rawInput: ProvisionInputInput | unknown, d
     // A concurrent run created it between our lookup and our call: find it again.
     if (error instanceof AmazonMqRequestError && error.errorType === 'ConflictException') {
       const again = await findBroker(input, deps.mq);
-      if (again) return { ...resultOf(again), ...(configuration ? { configuration } : {}) };
+      if (again) return { ...resultOf(again, input), ...(configuration ? { configuration } : {}) };
     }
     throw error;
   }

@@ -14,6 +14,7 @@ import { exitCodeFor } from './exit-codes.js';
 import { runTopologyDemo } from './demo.js';
 import { registerLocalCommand } from './local-command.js';
 import { registerOrchestrationCommands } from './orchestration-commands.js';
+import { registerFleetCommands } from './fleet-commands.js';
 
 /** Passwords never come on the command line (shell history, `ps`): they come from a variable. */
 function passwordFrom(variable: string, field: string): string {
@@ -138,6 +139,7 @@ export function buildProgram(out: (text: string) => void): Command {
     });
 
   registerOrchestrationCommands(program, out);
+  registerFleetCommands(program, out);
   registerLocalCommand(program, out);
   return program;
 }

@@ -69,6 +69,9 @@ export type BrokerEndpoint = z.infer<typeof BrokerEndpoint>;
 
 export const SourceInput = BrokerEndpoint;
 
+/** Amazon MQ's rule for configuration names. */
+export const ConfigurationName = z.string().regex(/^[A-Za-z0-9._~-]{1,150}$/, 'must be 1-150 letters, digits, dashes, periods, underscores or tildes');
+
 export const TargetInput = z.strictObject({
   brokerName: z.string().regex(BROKER_NAME_PATTERN, 'must be 1-50 letters, digits, dashes or underscores'),
   adminSecretId: SecretId,
@@ -76,6 +79,11 @@ export const TargetInput = z.strictObject({
   encryption: EncryptionInput.optional(),
   maintenanceWindow: MaintenanceWindowInput.optional(),
   tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+  /**
+   * ActiveMQ: the Amazon MQ configuration to use, by name, shared by every broker of the fleet
+   * that names it (Amazon MQ's way for brokers alike); without it each broker gets its own.
+   */
+  configurationName: ConfigurationName.optional(),
 });
 
 export const CutoverInput = z.discriminatedUnion('strategy', [
@@ -154,6 +162,9 @@ export const MigrationInput = z
     dryRun: z.boolean().default(false),
   })
   .superRefine((input, ctx) => {
+    if (input.target.configurationName !== undefined && input.source.engine !== 'ACTIVEMQ') {
+      ctx.addIssue({ code: 'custom', path: ['target', 'configurationName'], message: 'only for ActiveMQ targets (Amazon MQ configurations are ActiveMQ documents)' });
+    }
     // Each batch in flight needs a connection of its own on either side.
     for (const side of ['maxSourceConnections', 'maxTargetConnections'] as const) {
       const limit = input.drain.throttle[side];

@@ -81,6 +81,7 @@ describe('events/*.json', () => {
     expect(bad({ cutover: { strategy: 'route53', hostedZoneId: 'Z1', recordName: 'not a name' } })).toBe('cutover.recordName');
     expect(bad({ target: { ...(input.target as object), adminPassword: 'x' } })).toBe('target');
     expect(bad({ migrationId: 'has spaces' })).toBe('migrationId');
+    expect(bad({ target: { ...(input.target as object), configurationName: 'shared-conf' } })).toBe('target.configurationName');
   });
 
   it('takes drain limits for the whole migration and gives each batch in flight its share', () => {

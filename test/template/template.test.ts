@@ -304,9 +304,9 @@ describe('template.yaml against the CloudFormation and SAM specifications', () =
   it('is a SAM template with the two state machines, one function per step, the bucket, the approvals topic and the drift schedule', () => {
     expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
     expect(functions.map(([name]) => name).sort()).toEqual(
-      ['Approval', 'Cutover', 'DescribeBroker', 'Drain', 'Drift', 'Inventory', 'Plan', 'PrepareDrain', 'Provision', 'Replicate', 'Report', 'Rollback', 'Verify', 'WaitForClients'].map((n) => `${n}Function`),
+      ['Approval', 'Cutover', 'DescribeBroker', 'Drain', 'Drift', 'FleetPrepare', 'FleetReport', 'Inventory', 'Plan', 'PrepareDrain', 'Provision', 'Replicate', 'Report', 'Rollback', 'Verify', 'WaitForClients'].map((n) => `${n}Function`),
     );
-    expect(resourcesOfType('AWS::Serverless::StateMachine').map(([name]) => name).sort()).toEqual(['DriftStateMachine', 'MigrationStateMachine']);
+    expect(resourcesOfType('AWS::Serverless::StateMachine').map(([name]) => name).sort()).toEqual(['DriftStateMachine', 'FleetStateMachine', 'MigrationStateMachine']);
     expect(resourcesOfType('AWS::S3::Bucket')).toHaveLength(1);
     expect(resourcesOfType('AWS::SNS::Topic')).toHaveLength(1);
     expect(resourcesOfType('AWS::Scheduler::Schedule')).toHaveLength(1);
@@ -447,13 +447,16 @@ describe('template.yaml: functions', () => {
     for (const name of inVpc) expect(template.Resources[name]?.Properties?.VpcConfig).toEqual({ SubnetIds: { Ref: 'SubnetIds' }, SecurityGroupIds: { Ref: 'SecurityGroupIds' } });
   });
 
-  it('scope S3 to the bucket\'s migrations/ prefix and secrets to the configured name prefix', () => {
+  it('scope S3 to the bucket\'s migrations/ prefix (and fleets/ for the fleet\'s documents) and secrets to the configured name prefix', () => {
+    // The fleet's own documents (manifest, report) sit under fleets/: its steps, and Provision reading the manifest.
+    const FLEET_READERS = ['FleetPrepareFunction', 'FleetReportFunction', 'ProvisionFunction'];
     for (const [name, resource] of functions) {
       for (const statement of statements(resource)) {
         const actions = [statement.Action].flat().map(String);
         const resources = JSON.stringify(statement.Resource);
-        if (actions.some((a) => a === 's3:GetObject' || a === 's3:PutObject')) expect([name, resources]).toEqual([name, JSON.stringify({ 'Fn::Sub': '${DocumentsBucket.Arn}/migrations/*' })]);
-        if (actions.includes('s3:ListBucket')) expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': 'migrations/*' } });
+        const prefixes = FLEET_READERS.includes(name) ? ['migrations/*', 'fleets/*'] : ['migrations/*'];
+        if (actions.some((a) => a === 's3:GetObject' || a === 's3:PutObject')) expect([name, prefixes.map((p) => JSON.stringify({ 'Fn::Sub': `\${DocumentsBucket.Arn}/${p}` }))]).toEqual([name, expect.arrayContaining([resources])]);
+        if (actions.includes('s3:ListBucket')) expect([name, [(statement.Condition as { StringLike?: Record<string, unknown> } | undefined)?.StringLike?.['s3:prefix']].flat()]).toEqual([name, expect.arrayContaining(['migrations/*'])]);
         if (actions.some((a) => a.startsWith('secretsmanager:'))) {
           // Reading credentials everywhere; creating secrets only where ActiveMQ replication stores generated passwords.
           expect([name, actions]).toEqual([name, name === 'ReplicateFunction' && actions.includes('secretsmanager:CreateSecret') ? ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'] : ['secretsmanager:GetSecretValue']]);
@@ -477,7 +480,7 @@ describe('template.yaml: state machines, bucket, topic, schedule, alarms, output
   });
 
   it.each(machines)('%s may invoke exactly the functions its definition names (and their versions), nothing else', (_name, machine) => {
-    const used = [...read(String(machine.Properties?.DefinitionUri)).matchAll(/\$\{(\w+)Arn\}/g)].map((m) => m[1] ?? '');
+    const used = [...read(String(machine.Properties?.DefinitionUri)).matchAll(/\$\{(\w+Function)Arn\}/g)].map((m) => m[1] ?? '');
     const invoke = statements(machine).filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
     const resources = [invoke[0]?.Resource].flat();
@@ -502,6 +505,20 @@ describe('template.yaml: state machines, bucket, topic, schedule, alarms, output
     for (const action of ['states:DescribeExecution', 'states:StopExecution']) {
       expect(byAction(action)).toEqual([JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-migration/*' })]);
     }
+  });
+
+  it('lets the fleet state machine start and follow executions of the migration state machine only, through the .sync rule', () => {
+    const machine = template.Resources.FleetStateMachine as CfnResource;
+    expect(machine.Properties?.DefinitionSubstitutions).toMatchObject({ MigrationStateMachineArn: { Ref: 'MigrationStateMachine' } });
+    const byAction = (action: string) => statements(machine).filter((st) => [st.Action].flat().includes(action)).map((st) => JSON.stringify(st.Resource));
+    expect(byAction('states:StartExecution')).toEqual([JSON.stringify({ Ref: 'MigrationStateMachine' })]);
+    for (const action of ['states:DescribeExecution', 'states:StopExecution']) {
+      expect(byAction(action)).toEqual([JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-migration:*' })]);
+    }
+    for (const action of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule']) {
+      expect(byAction(action)).toEqual([JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule' })]);
+    }
+    expect(template.Outputs?.FleetStateMachineArn?.Value).toEqual({ Ref: 'FleetStateMachine' });
   });
 
   it('lets the approval function publish to the approvals topic only, and the cutover touch only prefixed parameters', () => {

@@ -14,11 +14,12 @@ import { getText, putDocument } from '../../aws/documents.js';
 import { isAlive } from '../brokers/process.js';
 import { STATE_FILE, startLocalServices, type LocalServices, type ServicesState } from '../services.js';
 import { fileDnsZone, fileEventPublisher, fileNotifier, fileParameterStore } from './in-process.js';
-import { runLocalExecution, type EventLog, type LocalExecutionResult, type LocalFunction, type TaskTokenRequest } from './runner.js';
+import { runLocalExecution, type EventLog, type LocalExecutionResult, type LocalFunction, type LocalRunOptions, type TaskTokenRequest } from './runner.js';
 
 export const LOCAL_BUCKET = 'mq-migrate-local';
 export const MIGRATION_DEFINITION = new URL('../../../statemachines/migration.asl.json', import.meta.url);
 export const DRIFT_DEFINITION = new URL('../../../statemachines/drift-check.asl.json', import.meta.url);
+export const FLEET_DEFINITION = new URL('../../../statemachines/fleet.asl.json', import.meta.url);
 
 export interface LocalWorkflowOptions {
   dataDir: string;
@@ -55,6 +56,11 @@ export interface LocalWorkflow {
   putSecret(name: string, value: { username: string; password: string }): Promise<void>;
   runMigration(input: { migrationId: string } & Record<string, unknown>, hooks: LocalRunHooks): Promise<LocalExecutionResult>;
   runDrift(input: { migrationId: string } & Record<string, unknown>, name: string): Promise<LocalExecutionResult>;
+  /**
+   * A fleet (statemachines/fleet.asl.json): each member runs as a migration execution of its own
+   * (recorded under its migration id like runMigration's), `hooks` answering every member's gates.
+   */
+  runFleet(input: { fleetId: string } & Record<string, unknown>, hooks: LocalRunHooks): Promise<LocalExecutionResult>;
   execution(name: string): Promise<ExecutionRecord>;
   stop(): Promise<void>;
 }
@@ -144,6 +150,11 @@ export async function startLocalWorkflow(options: LocalWorkflowOptions): Promise
     functions.DriftFunction = drift.makeHandler({ ...drift.defaultDriftDeps(), events }) as LocalFunction;
     const cutover = await import('../../../functions/cutover/handler.js');
     functions.CutoverFunction = cutover.makeHandler({ parameters: fileParameterStore(fakes), dns: fileDnsZone(fakes) }) as LocalFunction;
+    // The fleet's own steps (the members' are the functions above).
+    const fleetPrepare = await import('../../../functions/fleet-prepare/handler.js');
+    functions.FleetPrepareFunction = fleetPrepare.makeHandler({ bucket: LOCAL_BUCKET }) as LocalFunction;
+    const fleetReport = await import('../../../functions/fleet-report/handler.js');
+    functions.FleetReportFunction = fleetReport.makeHandler({ ...fleetReport.defaultFleetReportDeps(), events }) as LocalFunction;
 
     const recordPath = (name: string) => join(dataDir, 'executions', `${name}.json`);
     const execution = async (name: string): Promise<ExecutionRecord> => {
@@ -153,7 +164,7 @@ export async function startLocalWorkflow(options: LocalWorkflowOptions): Promise
         throw new MigrationNotFoundError(name, `no local execution under ${join(dataDir, 'executions')}`);
       }
     };
-    const run = async (definition: URL, input: { migrationId: string }, name: string, hooks: LocalRunHooks) => {
+    const run = async (definition: string | URL, input: unknown, name: string, hooks: LocalRunHooks, nested: Pick<LocalRunOptions, 'stateMachines' | 'runChild'> = {}) => {
       // Execution names are unique, as in Step Functions: a second start is refused.
       const exists = await execution(name).then(() => true, () => false);
       if (exists) throw new MigrationExistsError(name);
@@ -171,7 +182,7 @@ export async function startLocalWorkflow(options: LocalWorkflowOptions): Promise
           return checkClients(event, context);
         };
       }
-      const result = await runLocalExecution(definition, input, name, { functions: wrapped, decide: hooks.decide, ...(hooks.onEvent ? { onEvent: hooks.onEvent } : {}) });
+      const result = await runLocalExecution(definition, input, name, { functions: wrapped, decide: hooks.decide, ...(hooks.onEvent ? { onEvent: hooks.onEvent } : {}), ...nested });
       const record: ExecutionRecord = { name, status: result.status, startedAt: result.startedAt, stoppedAt: result.stoppedAt, ...(result.error ? { error: result.error } : {}), ...(result.cause ? { cause: result.cause } : {}), ...(result.output !== undefined ? { output: result.output } : {}) };
       await writeFile(recordPath(name), JSON.stringify(record, null, 2));
       // A copy of the report beside the record, for `mq-migrate report ID --local` without the services.
@@ -194,6 +205,22 @@ export async function startLocalWorkflow(options: LocalWorkflowOptions): Promise
       },
       runMigration: (input, hooks) => run(MIGRATION_DEFINITION, input, input.migrationId, hooks),
       runDrift: (input, name) => run(DRIFT_DEFINITION, input, name, { decide: async () => ({}) }),
+      async runFleet(input, hooks) {
+        const onEvent = hooks.onEvent;
+        const result = await run(FLEET_DEFINITION, input, input.fleetId, hooks, {
+          stateMachines: { MigrationStateMachine: MIGRATION_DEFINITION },
+          // Members are migrations of their own: recorded (and refused a second start) as runMigration's.
+          runChild: (child) =>
+            run(child.definition, child.input, child.name, { ...hooks, ...(onEvent ? { onEvent: (event: EventLog) => onEvent({ ...event, execution: event.execution ?? child.name }) } : {}) }).catch((error: unknown) => {
+              // What StartExecution answers for a name already used.
+              if (error instanceof MigrationExistsError) throw Object.assign(new Error(error.message), { name: 'StepFunctions.ExecutionAlreadyExistsException' });
+              throw error;
+            }),
+        });
+        const markdown = await getText({ bucket: LOCAL_BUCKET, key: `fleets/${input.fleetId}/report.md` }).catch(() => undefined);
+        if (markdown !== undefined) await writeFile(join(dataDir, 'executions', `${input.fleetId}.report.md`), markdown);
+        return result;
+      },
       execution,
       stop: () => services.stop(),
     };

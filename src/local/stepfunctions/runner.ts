@@ -8,6 +8,13 @@
  * (which stores the token and notifies) and then waits for `decide`: the terminal's prompt,
  * `--yes`, or a test. Its resolution is the task's output (SendTaskSuccess); its rejection, an
  * error whose name the Catch matches (SendTaskFailure).
+ *
+ * Nested executions: aws-local-stepfunctions has none either, so a
+ * `states:startExecution.sync` / `.sync:2` task runs the child definition named by its
+ * StateMachineArn (`${XStateMachineArn}`, filled like the functions') through this same runner,
+ * with the same functions and `decide`: its result is DescribeExecution's, as Step Functions
+ * returns it (Output parsed for `:2`, a string for `.sync`), and a failed child fails the task
+ * with States.TaskFailed and that description as the Cause.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -23,6 +30,8 @@ export interface EventLog {
   parentState?: { name: string };
   Error?: string;
   Cause?: unknown;
+  /** Set on the events of a nested execution: its name (the parent's own events have none). */
+  execution?: string;
 }
 
 export type LocalFunction = (event: unknown, context: Context) => Promise<unknown>;
@@ -46,6 +55,13 @@ export interface LocalRunOptions {
   /** The Lambda time limit given to each invocation (default 900 s, the Lambda maximum). */
   timeoutMs?: number;
   onEvent?: (event: EventLog) => void;
+  /** Child definitions by logical name: `MigrationStateMachine` for `${MigrationStateMachineArn}`. */
+  stateMachines?: Record<string, string | URL>;
+  /**
+   * Runs a child execution instead of the runner (the local workflow: to record it as a
+   * migration of its own). Default: runLocalExecution with these options.
+   */
+  runChild?: (child: { logicalName: string; definition: string | URL; input: unknown; name: string }) => Promise<LocalExecutionResult>;
 }
 
 export interface LocalExecutionResult {
@@ -58,6 +74,11 @@ export interface LocalExecutionResult {
 }
 
 export const localFunctionArn = (logicalName: string) => `arn:aws:lambda:us-east-1:000000000000:function:mq-migrate-local-${logicalName}`;
+export const localStateMachineArn = (logicalName: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:mq-migrate-local-${logicalName}`;
+const localExecutionArn = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
+/** The Step Functions integrations the runner plays itself; other `arn:aws:states:::` resources are refused. */
+const START_EXECUTION = /^arn:aws:states:::states:startExecution(\.sync(:2)?)?$/;
 
 type AnyState = Record<string, unknown> & { Type: string };
 interface AnyDefinition {
@@ -71,7 +92,7 @@ export function loadDefinition(path: string | URL): AnyDefinition {
 
 /** The definition with `${XArn}` placeholders replaced as DefinitionSubstitutions would. */
 export function substitute(definition: AnyDefinition): AnyDefinition {
-  const text = JSON.stringify(definition).replace(/\$\{(\w+)Arn\}/g, (_m, name: string) => localFunctionArn(name));
+  const text = JSON.stringify(definition).replace(/\$\{(\w+)Arn\}/g, (_m, name: string) => (name.endsWith('StateMachine') ? localStateMachineArn(name) : localFunctionArn(name)));
   return JSON.parse(text) as AnyDefinition;
 }
 
@@ -118,6 +139,10 @@ export async function runLocalExecution(definitionPath: string | URL, input: unk
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<never>> = {};
   for (const [stateName, state] of taskStates(definition)) {
     const resource = String(state.Resource);
+    if (resource.startsWith('arn:aws:states:::states:')) {
+      taskResourceLocalHandlers[stateName] = ((parameters: unknown) => startChild(resource, parameters, options)) as never;
+      continue;
+    }
     taskResourceLocalHandlers[stateName] = (async (parameters: unknown) => {
       const { FunctionName, Payload } = parameters as { FunctionName: string; Payload: Record<string, unknown> };
       const target = byArn.get(FunctionName);
@@ -159,4 +184,41 @@ export async function runLocalExecution(definitionPath: string | URL, input: unk
     const e = (outer.name === 'ExecutionError' && outer.cause instanceof Error ? outer.cause : outer) as { name?: string; message?: string; cause?: unknown };
     return { status: 'FAILED', error: e.name ?? 'Error', cause: typeof e.cause === 'string' ? e.cause : (e.message ?? String(error)), startedAt, stoppedAt: new Date().toISOString() };
   }
+}
+
+/** The error a Task state fails with, as the library reports it to Catch: its name and message. */
+const taskError = (name: string, cause: string) => Object.assign(new Error(cause), { name });
+
+/**
+ * A `states:startExecution.sync(:2)` task: the child runs to its end before the task returns,
+ * as with Step Functions' "Run a Job" integration pattern.
+ */
+async function startChild(resource: string, parameters: unknown, options: LocalRunOptions): Promise<unknown> {
+  const match = START_EXECUTION.exec(resource);
+  if (!match?.[1]) throw taskError('States.Runtime', `${resource}: the local runner runs nested executions with .sync or .sync:2 only`);
+  const v2 = match[2] !== undefined;
+  const { StateMachineArn, Name, Input } = (parameters ?? {}) as { StateMachineArn?: unknown; Name?: unknown; Input?: unknown };
+  const stateMachineArn = String(StateMachineArn);
+  const logicalName = Object.keys(options.stateMachines ?? {}).find((n) => localStateMachineArn(n) === stateMachineArn);
+  const definition = logicalName === undefined ? undefined : options.stateMachines?.[logicalName];
+  if (logicalName === undefined || definition === undefined) throw taskError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${stateMachineArn}'`);
+  // StartExecution takes the input as a string; an object in Parameters is serialized for it.
+  const input: unknown = typeof Input === 'string' ? JSON.parse(Input) : (Input ?? {});
+  const name = typeof Name === 'string' && Name !== '' ? Name : randomUUID();
+  const onEvent = options.onEvent;
+  const childOptions: LocalRunOptions = { ...options, ...(onEvent ? { onEvent: (event: EventLog) => onEvent({ ...event, execution: event.execution ?? name }) } : {}) };
+  const result = options.runChild ? await options.runChild({ logicalName, definition, input, name }) : await runLocalExecution(definition, input, name, childOptions);
+  const description = {
+    ExecutionArn: localExecutionArn(stateMachineArn, name),
+    StateMachineArn: stateMachineArn,
+    Name: name,
+    Status: result.status,
+    StartDate: result.startedAt,
+    StopDate: result.stoppedAt,
+    Input: v2 ? input : JSON.stringify(input),
+    InputDetails: { Included: true },
+    ...(result.status === 'SUCCEEDED' ? { Output: v2 ? result.output : JSON.stringify(result.output ?? null), OutputDetails: { Included: true } } : { Error: result.error, Cause: result.cause }),
+  };
+  if (result.status !== 'SUCCEEDED') throw taskError('States.TaskFailed', JSON.stringify(description));
+  return description;
 }
