@@ -61,11 +61,11 @@ export async function putDocument(bucket: string, key: string, body: unknown): P
  * Reads a JSON document and validates it: a missing document, broken JSON or a document of
  * another shape is a ValidationError naming the document (and the offending field).
  */
-export async function getDocument<T>(ref: DocumentRef, schema: z.ZodType<T>): Promise<T> {
+export async function getDocument<T>(ref: DocumentRef, schema: z.ZodType<T>, client: S3Client = s3): Promise<T> {
   const where = `s3://${ref.bucket}/${ref.key}`;
   let text: string;
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    const response = await client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
     if (response.Body === undefined) throw new ValidationError(where, 'must not be empty');
     text = await response.Body.transformToString('utf-8');
   } catch (error) {
@@ -85,9 +85,9 @@ export async function getDocument<T>(ref: DocumentRef, schema: z.ZodType<T>): Pr
 }
 
 /** Like getDocument, but a missing document is `undefined` rather than an error. */
-export async function findDocument<T>(ref: DocumentRef, schema: z.ZodType<T>): Promise<T | undefined> {
+export async function findDocument<T>(ref: DocumentRef, schema: z.ZodType<T>, client: S3Client = s3): Promise<T | undefined> {
   try {
-    return await getDocument(ref, schema);
+    return await getDocument(ref, schema, client);
   } catch (error) {
     if (error instanceof ValidationError && error.rule === 'document does not exist') return undefined;
     throw error;

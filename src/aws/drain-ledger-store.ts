@@ -1,8 +1,7 @@
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DrainLedgerEntry, type DrainLedgerStore } from '../engines/activemq/stomp-ledger.js';
 import { ValidationError } from '../model/errors.js';
-import { parseOrThrow } from '../model/validate.js';
-import { migrationKey, s3 as defaultS3 } from './documents.js';
+import { findDocument, migrationKey, s3 as defaultS3 } from './documents.js';
 
 /**
  * The ActiveMQ drain's ledger in S3: one object per destination under
@@ -60,22 +59,8 @@ export class S3DrainLedgerStore implements DrainLedgerStore {
   /** Reads and validates one entry; missing is undefined (listed, then deleted: skipped too). */
   private async read(key: string): Promise<DrainLedgerEntry | undefined> {
     const where = `s3://${this.bucket}/${key}`;
-    let text: string;
-    try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (response.Body === undefined) return undefined;
-      text = await response.Body.transformToString('utf-8');
-    } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: unknown }).name === 'NoSuchKey') return undefined;
-      throw error;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new ValidationError(where, 'must be a JSON document', `${where}: not valid JSON`);
-    }
-    const entry = parseOrThrow(DrainLedgerEntry, value, where);
+    const entry = await findDocument({ bucket: this.bucket, key }, DrainLedgerEntry, this.client);
+    if (entry === undefined) return undefined;
     // The key is derived from migration and destination: an entry that disagrees was copied by hand.
     if (entry.migrationId !== this.migrationId) throw new ValidationError(`${where}.migrationId`, `must be "${this.migrationId}"`, `${where}: holds an entry of migration ${entry.migrationId}`);
     if (this.keyFor(entry.destination) !== key) throw new ValidationError(`${where}.destination`, 'must match the object key', `${where}: holds the entry of ${entry.destination}`);

@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseStompUrl } from '../engines/activemq/stomp-client.js';
 import { migrationKey, putDocument } from '../aws/documents.js';
 import type { ActiveMqNode } from '../local/brokers/activemq-node.js';
@@ -51,39 +50,14 @@ export async function prepareActiveMqSourceAndInput(
   return { input: MigrationInput.parse(raw), published: SAMPLE_ACTIVEMQ_MOVABLE, parameterName, targetAdmin };
 }
 
-/**
- * The "billing service": a STOMP client connected to the source that reads the broker's address
- * from the SSM parameter and moves when the cutover rewrites it (the workflow waits for it to go).
- */
+/** The "billing service": a STOMP client on the source that follows the cutover (the workflow waits for it to go). */
 export async function startSampleStompApplication(workflow: LocalWorkflow, source: ActiveMqNode, parameterName: string, targetAdmin: { username: string; password: string }, out: (text: string) => void): Promise<{ stop: () => Promise<void> }> {
   const { StompClient } = await import('../engines/activemq/stomp-client.js');
-  const parameters = fileParameterStore(join(workflow.dataDir, 'in-process'));
-  let client: Awaited<ReturnType<typeof StompClient.connect>> | undefined;
-  let current = '';
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const url = (await parameters.get(parameterName)) ?? '';
-      if (url !== '' && url !== current) {
-        const first = current === '';
-        current = url;
-        await client?.disconnect().catch(() => undefined);
-        const { host, port } = parseStompUrl(url);
-        const credentials = first ? { login: source.adminUser, passcode: source.adminPassword } : { login: targetAdmin.username, passcode: targetAdmin.password };
-        client = await StompClient.connect({ host, port, ...credentials, clientId: `billing-service-${first ? 'source' : 'target'}` }).catch((error: unknown) => {
-          out(`  billing-service: cannot connect to ${url}: ${String(error)}\n`);
-          return undefined;
-        });
-        if (!first && client) out(`  billing-service: read the new address from the parameter and moved to ${url}\n`);
-      }
-      await sleep(300);
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      await loop.catch(() => undefined);
-      await client?.disconnect().catch(() => undefined);
-    },
-  };
+  const { followParameter } = await import('./migration-demo.js');
+  return followParameter(workflow, parameterName, 'billing-service', async (url, first) => {
+    const { host, port } = parseStompUrl(url);
+    const credentials = first ? { login: source.adminUser, passcode: source.adminPassword } : { login: targetAdmin.username, passcode: targetAdmin.password };
+    const client = await StompClient.connect({ host, port, ...credentials, clientId: `billing-service-${first ? 'source' : 'target'}` });
+    return { close: () => client.disconnect() };
+  }, out);
 }

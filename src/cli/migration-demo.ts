@@ -109,19 +109,15 @@ export function terminalApprovals(out: (text: string) => void, yes: boolean): (r
 }
 
 /**
- * The "orders service": an application connected to the source that reads the broker's address
- * from the SSM parameter and moves when the cutover rewrites it, as real clients would.
+ * A sample application's connection that follows the SSM parameter the cutover rewrites, as real
+ * clients do: `connect` opens one to the broker at `url` (`first`: the source, else the target)
+ * and returns how to close it.
  */
-export function startSampleApplication(workflow: LocalWorkflow, source: RabbitNode, parameterName: string, targetAdmin: { username: string; password: string }, out: (t: string) => void): { stop: () => Promise<void> } {
+export function followParameter(workflow: LocalWorkflow, parameterName: string, name: string, connect: (url: string, first: boolean) => Promise<{ close: () => Promise<unknown> }>, out: (t: string) => void): { stop: () => Promise<void> } {
   const parameters = fileParameterStore(join(workflow.dataDir, 'in-process'));
-  let connection: ChannelModel | undefined;
+  let connection: { close: () => Promise<unknown> } | undefined;
   let current = '';
   let stopped = false;
-  const connectTo = async (url: string, credentials: { username: string; password: string }) => {
-    const parsed = new URL(url);
-    connection = await amqp.connect({ hostname: parsed.hostname, port: Number(parsed.port), username: credentials.username, password: credentials.password, vhost: 'orders' }, { clientProperties: { connection_name: 'orders-service' } });
-    connection.on('error', () => undefined);
-  };
   const loop = (async () => {
     while (!stopped) {
       const url = (await parameters.get(parameterName)) ?? '';
@@ -129,8 +125,11 @@ export function startSampleApplication(workflow: LocalWorkflow, source: RabbitNo
         const first = current === '';
         current = url;
         await connection?.close().catch(() => undefined);
-        await connectTo(url, first ? { username: source.adminUser, password: source.adminPassword } : targetAdmin).catch((error: unknown) => out(`  orders-service: cannot connect to ${url}: ${String(error)}\n`));
-        if (!first) out(`  orders-service: read the new address from the parameter and moved to ${url}\n`);
+        connection = await connect(url, first).catch((error: unknown) => {
+          out(`  ${name}: cannot connect to ${url}: ${String(error)}\n`);
+          return undefined;
+        });
+        if (!first && connection) out(`  ${name}: read the new address from the parameter and moved to ${url}\n`);
       }
       await sleep(300);
     }
@@ -142,6 +141,17 @@ export function startSampleApplication(workflow: LocalWorkflow, source: RabbitNo
       await connection?.close().catch(() => undefined);
     },
   };
+}
+
+/** The "orders service": an AMQP application on the source that follows the cutover. */
+export function startSampleApplication(workflow: LocalWorkflow, source: RabbitNode, parameterName: string, targetAdmin: { username: string; password: string }, out: (t: string) => void): { stop: () => Promise<void> } {
+  return followParameter(workflow, parameterName, 'orders-service', async (url, first) => {
+    const parsed = new URL(url);
+    const credentials = first ? { username: source.adminUser, password: source.adminPassword } : targetAdmin;
+    const connection: ChannelModel = await amqp.connect({ hostname: parsed.hostname, port: Number(parsed.port), ...credentials, vhost: 'orders' }, { clientProperties: { connection_name: 'orders-service' } });
+    connection.on('error', () => undefined);
+    return connection;
+  }, out);
 }
 
 /** What the demo needs of its sample source, whichever the engine. */
