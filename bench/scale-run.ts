@@ -8,11 +8,11 @@
  * SCALE_QUEUES, SCALE_BINDINGS, SCALE_MESSAGES (per queue), SCALE_BATCH (queues per batch) and
  * SCALE_PARALLEL (batches at once) change the run.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getDocument, getText } from '../src/aws/documents.js';
+import { localMigrationSecrets } from '../src/cli/migration-demo.js';
 import amqp from '../src/engines/rabbitmq/amqp/client.js';
 import { ManagementClient } from '../src/engines/rabbitmq/management-client.js';
 import { startRabbitNode, type RabbitNode } from '../src/local/brokers/rabbitmq-node.js';
@@ -85,12 +85,11 @@ async function main(): Promise<number> {
     console.log(`${t()} source seeded: ${QUEUES} queues, ${BINDINGS} bindings, ${published} messages`);
 
     const migrationId = `scale-${Date.now().toString(36)}`;
-    await workflow.putSecret(`mq-migrate/${migrationId}/source`, { username: source.adminUser, password: source.adminPassword });
-    await workflow.putSecret(`mq-migrate/${migrationId}/target-admin`, { username: 'mqadmin', password: `Target-${randomBytes(9).toString('hex')}` });
+    const { sourceSecret, targetSecret } = await localMigrationSecrets(workflow, { migrationId }, `amqp://127.0.0.1:${source.amqpPort}`, { username: source.adminUser, password: source.adminPassword });
     const input = MigrationInput.parse({
       migrationId,
-      source: { engine: 'RABBITMQ', managementUrl: source.managementUrl, amqpUrl: `amqp://127.0.0.1:${source.amqpPort}`, credentialsSecretId: `mq-migrate/${migrationId}/source` },
-      target: { brokerName: migrationId, adminSecretId: `mq-migrate/${migrationId}/target-admin` },
+      source: { engine: 'RABBITMQ', managementUrl: source.managementUrl, amqpUrl: `amqp://127.0.0.1:${source.amqpPort}`, credentialsSecretId: sourceSecret },
+      target: { brokerName: migrationId, adminSecretId: targetSecret },
       cutover: { strategy: 'manual' },
       options: { deploymentMode: 'SINGLE_INSTANCE' },
       drain: { batchSize: BATCH, concurrency: 10, parallelBatches: PARALLEL, preDrainBudgetSeconds: 600, finalDrainBudgetSeconds: 900 },

@@ -1,7 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { ValidationError } from '../../src/model/errors.js';
-import { ActiveMqEndpoint, BrokerEndpoint, RabbitEndpoint } from '../../src/orchestration/input.js';
+import { ActiveMqEndpoint, BrokerEndpoint } from '../../src/orchestration/input.js';
 
 /** Input building blocks of the workflow's handlers (after Provision, the target is known). */
 export const MigrationIdField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be 1-64 letters, digits or dashes');
@@ -11,15 +10,7 @@ export const SourceEndpoint = BrokerEndpoint;
 export type SourceEndpoint = z.infer<typeof SourceEndpoint>;
 export const TargetEndpoint = BrokerEndpoint;
 export type TargetEndpoint = z.infer<typeof TargetEndpoint>;
-export { ActiveMqEndpoint, RabbitEndpoint };
-
-/** Source and target of one migration run the same engine. */
-export function sameEngine<T extends { source: { engine: string }; target: { engine: string } }>(input: T): T {
-  if (input.source.engine !== input.target.engine) {
-    throw new ValidationError('target.engine', 'same engine as the source', `the source is ${input.source.engine} but the target is ${input.target.engine}`);
-  }
-  return input;
-}
+export { ActiveMqEndpoint };
 
 /** The epoch ms by which the invocation must have returned: its remaining time less a margin. */
 export function invocationDeadline(context: Context | undefined, marginMs = 15_000): number {

@@ -4,15 +4,13 @@
  * an offline durable subscriber with a backlog; its activemq.xml and JAAS files uploaded as the
  * configuration bundle; the secrets; and a migration input for the local Amazon MQ.
  */
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { parseStompUrl } from '../engines/activemq/stomp-client.js';
 import { migrationKey, putDocument } from '../aws/documents.js';
 import type { ActiveMqNode } from '../local/brokers/activemq-node.js';
 import { sampleActiveMqBundle, seedSampleMessages, SAMPLE_MESSAGES } from '../local/seed/activemq-sample.js';
-import { fileParameterStore } from '../local/stepfunctions/in-process.js';
 import type { LocalWorkflow } from '../local/stepfunctions/local-workflow.js';
 import { MigrationInput, type MigrationInputInput } from '../orchestration/input.js';
+import { followParameter, localMigrationSecrets } from './migration-demo.js';
 
 /** Messages the sample puts where the drain moves them: the queues and the durable backlog (scheduled ones wait in the scheduler). */
 export const SAMPLE_ACTIVEMQ_MOVABLE = Object.values(SAMPLE_MESSAGES.queues).reduce((a, b) => a + b, 0) + SAMPLE_MESSAGES.durable.pending;
@@ -24,13 +22,7 @@ export async function prepareActiveMqSourceAndInput(
 ): Promise<{ input: MigrationInput; published: number; parameterName: string; targetAdmin: { username: string; password: string } }> {
   await seedSampleMessages({ host: '127.0.0.1', port: source.stompPort, login: source.adminUser, passcode: source.adminPassword });
   const bundle = await putDocument(workflow.bucket, migrationKey(options.migrationId, 'source-activemq-conf.json'), sampleActiveMqBundle());
-  const parameterName = options.parameterName ?? `mq-migrate/${options.migrationId}/broker-url`;
-  await fileParameterStore(join(workflow.dataDir, 'in-process')).put(parameterName, source.stompUrl);
-  const sourceSecret = `mq-migrate/${options.migrationId}/source`;
-  const targetSecret = `mq-migrate/${options.migrationId}/target-admin`;
-  await workflow.putSecret(sourceSecret, { username: source.adminUser, password: source.adminPassword });
-  const targetAdmin = { username: 'mqadmin', password: `Target-${randomBytes(9).toString('hex')}` };
-  await workflow.putSecret(targetSecret, targetAdmin);
+  const { parameterName, sourceSecret, targetSecret, targetAdmin } = await localMigrationSecrets(workflow, options, source.stompUrl, { username: source.adminUser, password: source.adminPassword });
   const raw: MigrationInputInput = {
     migrationId: options.migrationId,
     source: {
@@ -53,7 +45,6 @@ export async function prepareActiveMqSourceAndInput(
 /** The "billing service": a STOMP client on the source that follows the cutover (the workflow waits for it to go). */
 export async function startSampleStompApplication(workflow: LocalWorkflow, source: ActiveMqNode, parameterName: string, targetAdmin: { username: string; password: string }, out: (text: string) => void): Promise<{ stop: () => Promise<void> }> {
   const { StompClient } = await import('../engines/activemq/stomp-client.js');
-  const { followParameter } = await import('./migration-demo.js');
   return followParameter(workflow, parameterName, 'billing-service', async (url, first) => {
     const { host, port } = parseStompUrl(url);
     const credentials = first ? { login: source.adminUser, passcode: source.adminPassword } : { login: targetAdmin.username, passcode: targetAdmin.password };

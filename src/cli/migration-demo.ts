@@ -36,18 +36,31 @@ export interface DemoOptions {
   engine?: 'RABBITMQ' | 'ACTIVEMQ';
 }
 
+/**
+ * What every local migration needs besides its source: the parameter the applications read the
+ * broker's address from (the cutover rewrites it), and the source and target admin secrets.
+ */
+export async function localMigrationSecrets(
+  workflow: LocalWorkflow,
+  options: { migrationId: string; parameterName?: string },
+  sourceUrl: string,
+  sourceAdmin: { username: string; password: string },
+): Promise<{ parameterName: string; sourceSecret: string; targetSecret: string; targetAdmin: { username: string; password: string } }> {
+  const parameterName = options.parameterName ?? `mq-migrate/${options.migrationId}/broker-url`;
+  await fileParameterStore(join(workflow.dataDir, 'in-process')).put(parameterName, sourceUrl);
+  const sourceSecret = `mq-migrate/${options.migrationId}/source`;
+  const targetSecret = `mq-migrate/${options.migrationId}/target-admin`;
+  await workflow.putSecret(sourceSecret, sourceAdmin);
+  const targetAdmin = { username: 'mqadmin', password: `Target-${randomBytes(9).toString('hex')}` };
+  await workflow.putSecret(targetSecret, targetAdmin);
+  return { parameterName, sourceSecret, targetSecret, targetAdmin };
+}
+
 /** A source node seeded with the sample estate (and `messages` messages), its secret, and a migration input for it. */
 export async function prepareSourceAndInput(workflow: LocalWorkflow, source: RabbitNode, options: { migrationId: string; messages: number; parameterName?: string }): Promise<{ input: MigrationInput; published: number; parameterName: string; targetAdmin: { username: string; password: string } }> {
   await seedRabbitSample(new ManagementClient({ url: source.managementUrl, username: source.adminUser, password: source.adminPassword }));
   const published = options.messages > 0 ? await publishSampleMessages({ host: '127.0.0.1', port: source.amqpPort, username: source.adminUser, password: source.adminPassword }, scaledCounts(options.messages)) : 0;
-  // The applications read the broker's address from this parameter: the cutover rewrites it.
-  const parameterName = options.parameterName ?? `mq-migrate/${options.migrationId}/broker-url`;
-  await fileParameterStore(join(workflow.dataDir, 'in-process')).put(parameterName, `amqp://127.0.0.1:${source.amqpPort}`);
-  const sourceSecret = `mq-migrate/${options.migrationId}/source`;
-  const targetSecret = `mq-migrate/${options.migrationId}/target-admin`;
-  await workflow.putSecret(sourceSecret, { username: source.adminUser, password: source.adminPassword });
-  const targetAdmin = { username: 'mqadmin', password: `Target-${randomBytes(9).toString('hex')}` };
-  await workflow.putSecret(targetSecret, targetAdmin);
+  const { parameterName, sourceSecret, targetSecret, targetAdmin } = await localMigrationSecrets(workflow, options, `amqp://127.0.0.1:${source.amqpPort}`, { username: source.adminUser, password: source.adminPassword });
   const raw: MigrationInputInput = {
     migrationId: options.migrationId,
     source: { engine: 'RABBITMQ', managementUrl: source.managementUrl, amqpUrl: `amqp://127.0.0.1:${source.amqpPort}`, credentialsSecretId: sourceSecret },

@@ -64,8 +64,6 @@ export function batchOf<T>(items: readonly T[], index: number, size: number): T[
   return items.slice(index * size, (index + 1) * size);
 }
 
-export const itemsOf = (list: DrainList): readonly unknown[] => ('engine' in list ? list.items : list.queues);
-
 /**
  * ActiveMQ: the plan's queues, then the durable subscriptions it recreates (blocked ones stay
  * behind and the plan says why).

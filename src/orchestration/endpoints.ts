@@ -1,5 +1,5 @@
 import type { AmqpEndpoint } from '../engines/rabbitmq/drain/amqp-endpoint.js';
-import { ValidationError } from '../model/errors.js';
+import { parseStompUrl } from '../engines/activemq/stomp-client.js';
 import type { BrokerCredentials } from '../aws/secrets.js';
 
 /** An AMQP endpoint from a credential-free URL (amqp://host:5672, amqps://host:5671) and the secret's credentials. */
@@ -27,11 +27,9 @@ export function jolokiaUrlOfConsole(consoleUrl: string): string {
   return `${consoleUrl.replace(/\/+$/, '')}/api/jolokia`;
 }
 
-/** STOMP connection settings from a credential-free stomp:// or stomp+ssl:// URL and the secret's credentials. */
+/** STOMP connection settings from a credential-free stomp:// or stomp+ssl:// URL (the inputs' schema checked it) and the secret's credentials. */
 export function stompEndpoint(stompUrl: string, credentials: BrokerCredentials): { host: string; port: number; login: string; passcode: string; tls: boolean } {
-  const match = /^stomp(?:\+nio)?(\+ssl)?:\/\/([^:/]+):(\d+)/.exec(stompUrl);
-  if (!match?.[2] || !match[3]) throw new ValidationError('stompUrl', 'stomp://host:port', `"${stompUrl}" is not a stomp:// or stomp+ssl:// URL with a port`);
-  return { host: match[2], port: Number(match[3]), login: credentials.username, passcode: credentials.password, tls: match[1] !== undefined };
+  return { ...parseStompUrl(stompUrl), login: credentials.username, passcode: credentials.password };
 }
 
 export function jolokiaOptions(jolokiaUrl: string, credentials: BrokerCredentials): { url: string; username: string; password: string } {
