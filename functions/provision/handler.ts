@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import { FLEET_TAG, provisionInputFromActiveMqPlan, provisionInputFromRabbitPlan } from '../../src/amazonmq/provision-input.js';
 import { describeBrokerForWait, provisionBroker } from '../../src/amazonmq/provisioner.js';
-import { assertMigrationDocument, DocumentRef, findDocument, getDocument, migrationKey } from '../../src/aws/documents.js';
+import { assertMigrationDocument, DocumentRef, getDocument } from '../../src/aws/documents.js';
 import { config } from '../../src/config.js';
 import { ValidationError } from '../../src/model/errors.js';
-import { Inventory } from '../../src/model/inventory.js';
-import { targetCollisions } from '../../src/orchestration/fleet-collisions.js';
-import { FleetTargetCollisionError } from '../../src/orchestration/fleet-errors.js';
-import { FleetManifest, fleetKey } from '../../src/orchestration/fleet-input.js';
+import { assertNoFleetCollisions } from '../../src/orchestration/fleet-collisions.js';
 import { TargetInput } from '../../src/orchestration/input.js';
 import { MigrationPlan } from '../../src/orchestration/plan-document.js';
 import type { BrokerProvisioner } from '../../src/orchestration/ports.js';
@@ -33,24 +30,6 @@ export const amazonMqProvisioner = (): BrokerProvisioner => ({
 });
 
 export const defaultProvisionDeps = (): ProvisionDeps => ({ bucket: config().documentsBucket, provisioner: amazonMqProvisioner() });
-
-/**
- * A fleet member migrating a RabbitMQ source onto a broker other members use: their sources'
- * inventories (the members before it ran first) must not bring the same queues or users.
- */
-async function assertNoFleetCollisions(bucket: string, migrationId: string, fleetId: string, brokerName: string): Promise<void> {
-  const manifest = await findDocument({ bucket, key: fleetKey(fleetId, 'manifest.json') }, FleetManifest);
-  const others = (manifest?.members ?? []).filter((m) => m.brokerName === brokerName && m.migrationId !== migrationId && m.engine === 'RABBITMQ');
-  if (others.length === 0) return;
-  const ours = await getDocument({ bucket, key: migrationKey(migrationId, 'source-inventory.json') }, Inventory);
-  if (ours.engine !== 'RABBITMQ') return;
-  for (const other of others) {
-    const theirs = await findDocument({ bucket, key: migrationKey(other.migrationId, 'source-inventory.json') }, Inventory);
-    if (theirs?.engine !== 'RABBITMQ') continue;
-    const collisions = targetCollisions(ours.rabbitmq, theirs.rabbitmq);
-    if (collisions.length > 0) throw new FleetTargetCollisionError('target.brokerName', brokerName, other.migrationId, collisions);
-  }
-}
 
 /** Creates (or finds again) the migration's Amazon MQ broker as the plan sized it; returns at once. */
 export const makeHandler = (deps: ProvisionDeps) =>
