@@ -1,5 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { RabbitTopology } from '../../model/inventory.js';
+import { canonicalJson } from './canonical-json.js';
+
+export { canonicalJson };
 
 /**
  * Every replicable object of a topology under one stable key, so that plans, replication,
@@ -86,18 +89,6 @@ export function topologyObjects(t: RabbitTopology): TopologyObject[] {
   return out;
 }
 
-/** JSON with sorted keys, so equal tables give equal strings whatever their key order. */
-export function canonicalJson(value: unknown, binary = false): string {
-  return JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
-    // bigint (64-bit headers) and Buffers (byte-array headers) have no JSON form of their own.
-    if (typeof v === 'bigint') return `${v}n`;
-    const raw = binary && this && typeof this === 'object' ? (this as Record<string, unknown>)[key] : undefined;
-    if (Buffer.isBuffer(raw)) return `base64:${raw.toString('base64')}`;
-    return v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v;
-  });
-}
 
 export interface TopologyDiff {
   /** In `desired`, absent from `actual`. */

@@ -1,4 +1,5 @@
 import './codec-patch.js';
+import './write-coalescing-patch.js';
 
 /**
  * amqplib, with header values decoded type-preserving (see typed-fields.ts). Every module of the

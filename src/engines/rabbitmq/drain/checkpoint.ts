@@ -13,6 +13,9 @@ export interface CheckpointStore {
 
 /** A folder of files, each written atomically (write, then rename). */
 export class FileCheckpointStore implements CheckpointStore {
+  /** Folders this store created: a drain writes each checkpoint several times. */
+  private readonly made = new Set<string>();
+
   constructor(private readonly dir: string) {}
 
   private path(key: string): string {
@@ -30,7 +33,11 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async write(key: string, body: string): Promise<void> {
     const path = this.path(key);
-    await mkdir(dirname(path), { recursive: true });
+    const folder = dirname(path);
+    if (!this.made.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.made.add(folder);
+    }
     const temp = `${path}.${process.pid}.tmp`;
     await writeFile(temp, body);
     await rename(temp, path);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MessageProperties } from 'amqplib';
-import { canonicalJson } from '../topology-objects.js';
+import { canonicalJson } from '../canonical-json.js';
 
 export const MIGRATION_ID_HEADER = 'x-mq-migrate-id';
 export const DUPLICATE_HEADER = 'x-mq-migrate-duplicate';

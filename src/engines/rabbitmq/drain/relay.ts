@@ -360,16 +360,18 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, context: Dra
     // The rate limit holds the round back after its write-ahead (the ids were in doubt anyway).
     if (limiter) await limiter.take(batch.length);
     if (failure) throw failure;
-    const confirmations = prepared.map(
-      ({ message, options: publishOptions }) =>
-        new Promise<void>((resolve, reject) =>
-          targetChannel.publish('', queue.name, message.content, publishOptions, (error) =>
-            error ? reject(new TargetRefusedError(queue.vhost, queue.name, 'negative confirm')) : resolve(),
-          ),
-        ),
-    );
+    // One callback and one promise per round, not per message: the round fails at its first
+    // negative confirm (amqplib also calls back with an error for each one a closing channel drops).
+    const confirmations = new Promise<void>((resolve, reject) => {
+      let unconfirmed = prepared.length;
+      const onConfirm = (error: unknown) => {
+        if (error) reject(new TargetRefusedError(queue.vhost, queue.name, 'negative confirm'));
+        else if (--unconfirmed === 0) resolve();
+      };
+      for (const { message, options: publishOptions } of prepared) targetChannel.publish('', queue.name, message.content, publishOptions, onConfirm);
+    });
     const round: Round = { messages: batch, last, count: batch.length, bytes: batch.reduce((sum, m) => sum + m.content.length, 0), confirmed: Promise.resolve(), done: false };
-    round.confirmed = Promise.all(confirmations).then(() => {
+    round.confirmed = confirmations.then(() => {
       // Acknowledge as soon as confirmed: an unacknowledged message holds a prefetch slot.
       round.done = true;
       wake?.();
