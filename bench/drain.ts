@@ -3,7 +3,10 @@
  *   relay msg/s ÷ dynamic shovel msg/s (one shovel per queue), for 1 × 100,000 and 10 × 10,000
  *   persistent 1 KiB messages (goal ≥ 1.2), with raw publish-with-confirms msg/s as the ceiling;
  *   peak RSS of the relay for 1,000,000 × 1 KiB (goal ≤ 256 MiB) and for 100,000 (flatness).
- * BENCH_RSS_MESSAGES overrides the 1,000,000.
+ * Each drain also reports CPU seconds per process (this Node process, the source and the target
+ * broker), CPU per message and cores busy (all CPU ÷ wall time).
+ * BENCH_RSS_MESSAGES overrides the 1,000,000; BENCH_DRAIN_MESSAGES the 100,000 per drain case
+ * (the 10-queue case gets a tenth of it per queue).
  */
 import { spawn } from 'node:child_process';
 import amqp from '../src/engines/rabbitmq/amqp/client.js';
@@ -13,6 +16,7 @@ import { relayDrain } from '../src/engines/rabbitmq/drain/relay.js';
 import { shovelDrain } from '../src/engines/rabbitmq/drain/shovel.js';
 import { apiPath, ManagementClient } from '../src/engines/rabbitmq/management-client.js';
 import { startRabbitNodes, type RabbitNode } from '../src/local/brokers/rabbitmq-node.js';
+import { CpuMeter, type CpuSeconds } from './process-cpu.js';
 import { ratio, type BenchResult, type BenchRow } from './run.js';
 
 const BODY = Buffer.alloc(1024, 'm');
@@ -65,6 +69,17 @@ async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; valu
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, value };
 }
 
+/** CPU rows for one drain: seconds per process, µs per message (all processes), cores busy. */
+function cpuRows(label: string, cpu: CpuSeconds<'source' | 'target'>, wallSeconds: number, messages: number): BenchRow[] {
+  return [
+    { label: `${label}, CPU s (relay process)`, value: cpu.relay, unit: 's' },
+    { label: `${label}, CPU s (source broker)`, value: cpu.source, unit: 's' },
+    { label: `${label}, CPU s (target broker)`, value: cpu.target, unit: 's' },
+    { label: `${label}, CPU per message (all processes)`, value: (cpu.total * 1e6) / messages, unit: 'µs' },
+    { label: `${label}, cores busy (all CPU ÷ wall time)`, value: cpu.total / wallSeconds, unit: 'cores' },
+  ];
+}
+
 function childRss(source: RabbitNode, target: RabbitNode, queue: string): Promise<{ moved: number; seconds: number; maxRssMiB: number }> {
   return new Promise((resolve, reject) => {
     const input = JSON.stringify({ source: endpoint(source), target: endpoint(target), queue });
@@ -81,24 +96,34 @@ export async function run(): Promise<BenchResult> {
   const ratios = [];
   const notes: string[] = [];
   try {
+    const perCase = Number(process.env.BENCH_DRAIN_MESSAGES ?? 100_000);
     const cases = [
-      { label: '1 queue x 100,000', queues: ['bench.single'], perQueue: 100_000 },
-      { label: '10 queues x 10,000', queues: Array.from({ length: 10 }, (_, i) => `bench.multi.${i}`), perQueue: 10_000 },
+      { label: `1 queue x ${perCase.toLocaleString('en-US')}`, queues: ['bench.single'], perQueue: perCase },
+      { label: `10 queues x ${(perCase / 10).toLocaleString('en-US')}`, queues: Array.from({ length: 10 }, (_, i) => `bench.multi.${i}`), perQueue: perCase / 10 },
     ];
+    const pids = { source: source.pid, target: target.pid };
     for (const c of cases) {
       const total = c.queues.length * c.perQueue;
       await declare([source, target], c.queues);
       const publishRate = await publish(source, c.queues, c.perQueue);
+      const relayMeter = new CpuMeter(pids);
       const relay = await timed(() =>
         relayDrain({ migrationId: 'bench', source: endpoint(source), target: endpoint(target), queues: c.queues.map((name) => ({ vhost: '/', name })), checkpoints: new MemoryCheckpointStore(), deadline: Date.now() + 3_600_000, concurrency: 10 }),
       );
+      const relayCpu = relayMeter.stop();
       const relayMoved = relay.value.reduce((sum, l) => sum + l.moved, 0);
       await declare([source, target], c.queues);
       await publish(source, c.queues, c.perQueue);
       // The shovel's own completion waits on management statistics (seconds of lag), so it is
       // timed from start until the target holds every message: the shovel's best case.
+      // Its CPU is measured over the same span (the meter stops once the target holds all).
+      const shovelMeter = new CpuMeter(pids);
       const shovelStarted = process.hrtime.bigint();
-      const arrived = waitForDepth(target, c.queues, total).then(() => Number(process.hrtime.bigint() - shovelStarted) / 1e9);
+      let shovelCpu: CpuSeconds<'source' | 'target'> | undefined;
+      const arrived = waitForDepth(target, c.queues, total).then(() => {
+        shovelCpu = shovelMeter.stop();
+        return Number(process.hrtime.bigint() - shovelStarted) / 1e9;
+      });
       const shovelDone = timed(() =>
         shovelDrain({
           migrationId: 'bench', shovelHost: api(source), source: endpoint(source), target: endpoint(target), deadline: Date.now() + 3_600_000,
@@ -118,6 +143,8 @@ export async function run(): Promise<BenchResult> {
         { label: `${c.label}: dynamic shovel (on-confirm)`, value: Math.round(shovelRate), unit: 'msg/s' },
         { label: `${c.label}: relay time`, value: relay.seconds, unit: 's' },
         { label: `${c.label}: shovel time (until the target holds all)`, value: shovel.seconds, unit: 's' },
+        ...cpuRows(`${c.label}: relay`, relayCpu, relay.seconds, total),
+        ...(shovelCpu ? cpuRows(`${c.label}: shovel`, shovelCpu, shovel.seconds, total) : []),
       );
       ratios.push(ratio(`${c.label}: relay ÷ shovel`, relayRate / shovelRate, '>=', 1.2));
     }
@@ -134,6 +161,7 @@ export async function run(): Promise<BenchResult> {
     }
     ratios.push(ratio(`relay peak RSS for ${big.toLocaleString('en-US')} messages (MiB)`, rss[big] ?? Infinity, '<=', 256));
     ratios.push(ratio(`relay peak RSS ${big.toLocaleString('en-US')} ÷ 100,000 (flat in queue length)`, (rss[big] ?? Infinity) / (rss[100_000] ?? 1), '<=', 1.2));
+    notes.push('CPU s: utime + stime from /proc/<pid>/stat for each broker (beam process), process.cpuUsage() for this Node process (runs the relay; during the shovel only the monitoring); shovel CPU is taken until the target holds every message');
     notes.push('relay: prefetch 4,000 (64 MiB window), rounds of 500, 6 rounds in flight per queue; shovels run on the source node (direct amqp:// source), one per queue');
     return { title: 'RabbitMQ drain: relay vs dynamic shovel (RabbitMQ 3.10, two local nodes)', rows, ratios, notes };
   } finally {
