@@ -6,8 +6,8 @@
  * Like the workflow (functions/drain/handler.ts), queues are drained in batches (one relayDrain
  * call, with its own connections, per batch of BENCH_FANOUT_BATCH = 200 queues, the workflow's
  * largest batchSize; one batch after another, as one Map iteration after another), `concurrency`
- * 10 at a time, with a checkpoint store per batch: files by default (BENCH_FANOUT_CHECKPOINTS=file),
- * as local runs use, or `memory`. Queues are declared over AMQP, many channels in parallel.
+ * 10 at a time, with a checkpoint store per batch: files by default (BENCH_FANOUT_CHECKPOINTS=file:
+ * real I/O for each of a queue's checkpoint writes, as the workflow's S3 store has), or `memory`. Queues are declared over AMQP, many channels in parallel.
  * BENCH_FANOUT_QUEUES / BENCH_FANOUT_MESSAGES shrink the run.
  *
  * CPU per process (this Node process, the source and the target broker) is measured around each

@@ -1,6 +1,7 @@
 /**
  * Crash stress for the relay: drains one queue while SIGKILLing the drain process at random
- * points (STRESS_KILLS, default 24), then lets a last run finish, and checks that every message
+ * points until STRESS_KILLS (default 24) kills landed mid-drain (STRESS_MESSAGES, default 300,000, must
+ * last that long), then lets a last run finish, and checks that every message
  * reached the target, every extra copy is marked x-mq-migrate-duplicate, and no copy went uncounted.
  * Run: npm run stress
  */
@@ -13,7 +14,7 @@ import { DUPLICATE_HEADER } from '../src/engines/rabbitmq/drain/message-id.js';
 import { startRabbitNodes, type RabbitNode } from '../src/local/brokers/rabbitmq-node.js';
 
 const kills = Number(process.env.STRESS_KILLS ?? 24);
-const total = Number(process.env.STRESS_MESSAGES ?? 60000);
+const total = Number(process.env.STRESS_MESSAGES ?? 300000);
 const [source, target] = (await startRabbitNodes(2)) as [RabbitNode, RabbitNode];
 const endpoint = (n: RabbitNode) => ({ host: '127.0.0.1', port: n.amqpPort, username: n.adminUser, password: n.adminPassword });
 try {
@@ -41,10 +42,18 @@ try {
       if (killAfterMs !== undefined) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
       proc.on('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(out) : reject(new Error(`drain exited ${code}`))));
     });
-  for (let k = 0; k < kills; k++) {
+  // A kill counts only if it landed mid-drain (the child printed nothing): a faster relay must not
+  // turn the stress into fewer real crashes unnoticed.
+  let landed = 0;
+  while (landed < kills) {
     const after = 1100 + Math.floor(Math.random() * 700);
     const out = await runChild(after);
-    process.stdout.write(`kill ${k + 1}/${kills} after ${after} ms${out ? ' (the run had already finished)' : ''}\n`);
+    if (out) {
+      process.stdout.write(`the drain finished before kill ${landed + 1} (after ${after} ms): only ${landed} of ${kills} kills landed; raise STRESS_MESSAGES\n`);
+      break;
+    }
+    landed += 1;
+    process.stdout.write(`kill ${landed}/${kills} after ${after} ms, mid-drain\n`);
   }
   const [ledger] = JSON.parse(await runChild()) as { status: string; moved: number; duplicates: number }[];
 
@@ -63,8 +72,8 @@ try {
   const missing = total - copies.size;
   const extra = count - copies.size;
   const unmarked = [...copies.values()].filter((list) => list.length > 1 && !list.some((m) => m.properties.headers?.[DUPLICATE_HEADER] === true)).length;
-  process.stdout.write(`status ${ledger?.status}; ${total} sent, ${copies.size} distinct on the target, ${missing} lost, ${extra} extra copies, ${ledger?.duplicates} marked duplicates, ${unmarked} unmarked extra copies\n`);
-  process.exitCode = missing === 0 && unmarked === 0 && extra <= (ledger?.duplicates ?? 0) && ledger?.status === 'drained' ? 0 : 1;
+  process.stdout.write(`${landed} kills mid-drain; status ${ledger?.status}; ${total} sent, ${copies.size} distinct on the target, ${missing} lost, ${extra} extra copies, ${ledger?.duplicates} marked duplicates, ${unmarked} unmarked extra copies\n`);
+  process.exitCode = landed >= kills && missing === 0 && unmarked === 0 && extra <= (ledger?.duplicates ?? 0) && ledger?.status === 'drained' ? 0 : 1;
 } finally {
   await Promise.all([source.stop(), target.stop()]);
 }
