@@ -16,7 +16,7 @@ import { relayDrain } from '../src/engines/rabbitmq/drain/relay.js';
 import { shovelDrain } from '../src/engines/rabbitmq/drain/shovel.js';
 import { apiPath, ManagementClient } from '../src/engines/rabbitmq/management-client.js';
 import { startRabbitNodes, type RabbitNode } from '../src/local/brokers/rabbitmq-node.js';
-import { CpuMeter, type CpuSeconds } from './process-cpu.js';
+import { CpuMeter, cpuRows, type CpuSeconds } from './process-cpu.js';
 import { ratio, type BenchResult, type BenchRow } from './run.js';
 
 const BODY = Buffer.alloc(1024, 'm');
@@ -69,16 +69,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; valu
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, value };
 }
 
-/** CPU rows for one drain: seconds per process, µs per message (all processes), cores busy. */
-function cpuRows(label: string, cpu: CpuSeconds<'source' | 'target'>, wallSeconds: number, messages: number): BenchRow[] {
-  return [
-    { label: `${label}, CPU s (relay process)`, value: cpu.relay, unit: 's' },
-    { label: `${label}, CPU s (source broker)`, value: cpu.source, unit: 's' },
-    { label: `${label}, CPU s (target broker)`, value: cpu.target, unit: 's' },
-    { label: `${label}, CPU per message (all processes)`, value: (cpu.total * 1e6) / messages, unit: 'µs' },
-    { label: `${label}, cores busy (all CPU ÷ wall time)`, value: cpu.total / wallSeconds, unit: 'cores' },
-  ];
-}
 
 function childRss(source: RabbitNode, target: RabbitNode, queue: string): Promise<{ moved: number; seconds: number; maxRssMiB: number }> {
   return new Promise((resolve, reject) => {

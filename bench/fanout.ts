@@ -24,7 +24,7 @@ import type { AmqpEndpoint } from '../src/engines/rabbitmq/drain/amqp-endpoint.j
 import { FileCheckpointStore, MemoryCheckpointStore, type CheckpointStore } from '../src/engines/rabbitmq/drain/checkpoint.js';
 import { relayDrain } from '../src/engines/rabbitmq/drain/relay.js';
 import { startRabbitNodes, type RabbitNode } from '../src/local/brokers/rabbitmq-node.js';
-import { CpuMeter, type CpuSeconds } from './process-cpu.js';
+import { CpuMeter, cpuRows, type CpuSeconds } from './process-cpu.js';
 import { ratio, type BenchResult, type BenchRow } from './run.js';
 
 const BODY = Buffer.alloc(1024, 'f');
@@ -122,15 +122,6 @@ async function consumeAll(node: RabbitNode, queues: readonly string[], perQueue:
   return consumed;
 }
 
-function cpuRows(label: string, cpu: CpuSeconds<'source' | 'target'>, wallSeconds: number, messages: number): BenchRow[] {
-  return [
-    { label: `${label}, CPU s (relay process)`, value: cpu.relay, unit: 's' },
-    { label: `${label}, CPU s (source broker)`, value: cpu.source, unit: 's' },
-    { label: `${label}, CPU s (target broker)`, value: cpu.target, unit: 's' },
-    { label: `${label}, CPU per message (all processes)`, value: (cpu.total * 1e6) / messages, unit: 'µs' },
-    { label: `${label}, cores busy (all CPU ÷ wall time)`, value: cpu.total / wallSeconds, unit: 'cores' },
-  ];
-}
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 

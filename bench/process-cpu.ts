@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { BenchRow } from './run.js';
 
 /** Clock ticks per second (`getconf CLK_TCK`), read once at load; 100 when it cannot be read. */
 const CLK_TCK = ((): number => {
@@ -55,4 +56,15 @@ export class CpuMeter<K extends string> {
     result.total = total;
     return result as CpuSeconds<K>;
   }
+}
+
+/** Rows for one drain: CPU seconds per process, µs per message (all processes), cores busy. */
+export function cpuRows(label: string, cpu: CpuSeconds<'source' | 'target'>, wallSeconds: number, messages: number): BenchRow[] {
+  return [
+    { label: `${label}, CPU s (relay process)`, value: cpu.relay, unit: 's' },
+    { label: `${label}, CPU s (source broker)`, value: cpu.source, unit: 's' },
+    { label: `${label}, CPU s (target broker)`, value: cpu.target, unit: 's' },
+    { label: `${label}, CPU per message (all processes)`, value: (cpu.total * 1e6) / messages, unit: 'µs' },
+    { label: `${label}, cores busy (all CPU ÷ wall time)`, value: cpu.total / wallSeconds, unit: 'cores' },
+  ];
 }
