@@ -152,7 +152,7 @@ export async function run(): Promise<BenchResult> {
     ratios.push(ratio(`relay peak RSS for ${big.toLocaleString('en-US')} messages (MiB)`, rss[big] ?? Infinity, '<=', 256));
     ratios.push(ratio(`relay peak RSS ${big.toLocaleString('en-US')} ÷ 100,000 (flat in queue length)`, (rss[big] ?? Infinity) / (rss[100_000] ?? 1), '<=', 1.2));
     notes.push('CPU s: utime + stime from /proc/<pid>/stat for each broker (beam process), process.cpuUsage() for this Node process (runs the relay; during the shovel only the monitoring); shovel CPU is taken until the target holds every message');
-    notes.push('relay: prefetch 4,000 (64 MiB window), rounds of 500, 6 rounds in flight per queue; shovels run on the source node (direct amqp:// source), one per queue');
+    notes.push('relay: default window (one queue at a time: prefetch 16,000, rounds of 1,000, 14 in flight; 10 queues: 4,000, rounds of 500, 6 in flight), 64 MiB per queue at most; shovels run on the source node (direct amqp:// source), one per queue');
     return { title: 'RabbitMQ drain: relay vs dynamic shovel (RabbitMQ 3.10, two local nodes)', rows, ratios, notes };
   } finally {
     await Promise.all([source.stop(), target.stop()]);

@@ -40,16 +40,19 @@ export interface RelayOptions {
   deadline: number;
   /** Queues drained at once. */
   concurrency?: number;
-  /** Unacknowledged messages the source may hand us per queue (default 4,000). */
+  /**
+   * Unacknowledged messages the source may hand us per queue. By default the queues drained at
+   * once share a window (see `windowDefaults`): 16,000 for one or two, down to 4,000 for eight or more.
+   */
   prefetch?: number;
   /**
    * Bytes of message bodies held per queue at most (default 64 MiB): for large messages the
    * prefetch is lowered so that prefetch x average size stays under it.
    */
   maxWindowBytes?: number;
-  /** Messages per publish/confirm/ack round. */
+  /** Messages per publish/confirm/ack round (default: 1,000 with a 16,000 window, else 500). */
   batchSize?: number;
-  /** Publish rounds awaiting confirms at once per queue. */
+  /** Publish rounds awaiting confirms at once per queue (default: what the window holds, less two rounds). */
   maxBatchesInFlight?: number;
   /** With no delivery for this long and a zero depth, a queue counts as empty. */
   idleMs?: number;
@@ -95,7 +98,7 @@ export async function relayDrain(options: RelayOptions): Promise<RelayResult> {
   const rate = throttle.messagesPerSecond;
   const roundCap = rate === undefined ? undefined : Math.max(1, Math.floor(rate / 10));
   const limiter = rate === undefined || roundCap === undefined ? undefined : new RateLimiter(rate, roundCap);
-  const context: DrainContext = { sources, targets, ...(limiter ? { limiter } : {}), ...(roundCap !== undefined && rate !== undefined ? { roundCap, prefetchCap: Math.max(2 * roundCap, Math.ceil(rate / 4)) } : {}) };
+  const context: DrainContext = { window: windowDefaults(Math.min(options.concurrency ?? 4, options.queues.length)), sources, targets, ...(limiter ? { limiter } : {}), ...(roundCap !== undefined && rate !== undefined ? { roundCap, prefetchCap: Math.max(2 * roundCap, Math.ceil(rate / 4)) } : {}) };
   const results: QueueLedger[] = new Array(options.queues.length);
   let next = 0;
   try {
@@ -136,7 +139,31 @@ export async function relayDrain(options: RelayOptions): Promise<RelayResult> {
   return Object.assign(results, { throttle: summary });
 }
 
+interface WindowDefaults {
+  prefetch: number;
+  batchSize: number;
+  maxBatchesInFlight: number;
+}
+
+/** Unconfirmed or unacknowledged messages shared by the queues drained at once. */
+const SHARED_WINDOW = 32_000;
+
+/**
+ * A queue's throughput is its window over the target's confirm latency, and a persistent
+ * message is confirmed only after the target queue's batched fsync: a queue drained alone needs a
+ * deep window (measured on one queue, 4,000 -> 16,000 gave +12%, and more gave nothing), while
+ * queues drained side by side fill the target's fsync batches together and share the window.
+ * 16,000 x 1 KiB is 16 MiB; `maxWindowBytes` still bounds large messages.
+ */
+export function windowDefaults(queuesAtOnce: number): WindowDefaults {
+  const prefetch = Math.min(16_000, Math.max(4_000, Math.floor(SHARED_WINDOW / Math.max(1, queuesAtOnce))));
+  const batchSize = prefetch >= 16_000 ? 1_000 : 500;
+  // Rounds in flight plus the one being filled stay within the prefetch.
+  return { prefetch, batchSize, maxBatchesInFlight: Math.max(6, Math.floor(prefetch / batchSize) - 2) };
+}
+
 interface DrainContext {
+  window: WindowDefaults;
   sources: ConnectionPool;
   targets: ConnectionPool;
   limiter?: RateLimiter;
@@ -220,12 +247,37 @@ async function checkQueueOn(channel: Channel, side: 'source' | 'target', queue: 
   }
 }
 
+/** What amqplib's ack reads of a message: its delivery tag. */
+const delivery = (deliveryTag: number) => ({ fields: { deliveryTag } }) as ConsumeMessage;
+
+/** One callback and one promise for a round's confirms; it fails at the first negative confirm. */
+function roundConfirmation(count: number, queue: DrainQueue): { confirmations: Promise<void>; onConfirm: (error: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const confirmations = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  let unconfirmed = count;
+  const { vhost, name } = queue;
+  return {
+    confirmations,
+    onConfirm: (error) => {
+      if (error) reject(new TargetRefusedError(vhost, name, 'negative confirm'));
+      else if (--unconfirmed === 0) resolve();
+    },
+  };
+}
+
 /** Internal: the budget ended with rounds still unconfirmed. */
 class UnconfirmedAtDeadline extends Error {}
 
+/**
+ * A published round awaiting its confirm. It keeps the delivery tags only: holding the messages
+ * themselves (bodies, properties) until the confirm cost about 5 KiB of RSS per message in flight.
+ */
 interface Round {
-  messages: ConsumeMessage[];
-  last: ConsumeMessage;
+  tags: number[];
   count: number;
   bytes: number;
   confirmed: Promise<void>;
@@ -242,9 +294,10 @@ interface Round {
 async function drainQueue(queue: DrainQueue, options: RelayOptions, context: DrainContext, worker: WorkerChannels): Promise<{ done: Promise<QueueLedger> }> {
   const key = checkpointKey(options.migrationId, queue.vhost, queue.name);
   const previous = await loadCheckpoint(options.checkpoints, key);
-  const prefetch = Math.min(options.prefetch ?? 4000, context.prefetchCap ?? Number.POSITIVE_INFINITY);
-  const batchSize = Math.min(options.batchSize ?? 500, context.roundCap ?? Number.POSITIVE_INFINITY);
-  const maxInFlight = options.maxBatchesInFlight ?? 6;
+  const defaults = context.window;
+  const prefetch = Math.min(options.prefetch ?? defaults.prefetch, context.prefetchCap ?? Number.POSITIVE_INFINITY);
+  const batchSize = Math.min(options.batchSize ?? defaults.batchSize, context.roundCap ?? Number.POSITIVE_INFINITY);
+  const maxInFlight = options.maxBatchesInFlight ?? defaults.maxBatchesInFlight;
   const maxWindowBytes = options.maxWindowBytes ?? 64 * 1024 * 1024;
   const idleMs = options.idleMs ?? 300;
   const limiter = context.limiter;
@@ -332,8 +385,7 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, context: Dra
     options.checkpoints.write(key, JSON.stringify({ ledger, inDoubt: [...unseenInDoubt, ...ids] } satisfies Checkpoint));
 
   const publishRound = async (batch: ConsumeMessage[]) => {
-    const last = batch[batch.length - 1];
-    if (!last) return;
+    if (batch.length === 0) return;
     const ids = batch.map((m) => stableMessageId(queue.vhost, queue.name, m.properties, m.content));
     const prepared = batch.map((message, i) => {
       const id = ids[i] ?? '';
@@ -362,15 +414,10 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, context: Dra
     if (failure) throw failure;
     // One callback and one promise per round, not per message: the round fails at its first
     // negative confirm (amqplib also calls back with an error for each one a closing channel drops).
-    const confirmations = new Promise<void>((resolve, reject) => {
-      let unconfirmed = prepared.length;
-      const onConfirm = (error: unknown) => {
-        if (error) reject(new TargetRefusedError(queue.vhost, queue.name, 'negative confirm'));
-        else if (--unconfirmed === 0) resolve();
-      };
-      for (const { message, options: publishOptions } of prepared) targetChannel.publish('', queue.name, message.content, publishOptions, onConfirm);
-    });
-    const round: Round = { messages: batch, last, count: batch.length, bytes: batch.reduce((sum, m) => sum + m.content.length, 0), confirmed: Promise.resolve(), done: false };
+    // (The callback is made outside this function, so that its closure does not keep the batch.)
+    const { confirmations, onConfirm } = roundConfirmation(prepared.length, queue);
+    for (const { message, options: publishOptions } of prepared) targetChannel.publish('', queue.name, message.content, publishOptions, onConfirm);
+    const round: Round = { tags: batch.map((m) => m.fields.deliveryTag), count: batch.length, bytes: batch.reduce((sum, m) => sum + m.content.length, 0), confirmed: Promise.resolve(), done: false };
     round.confirmed = confirmations.then(() => {
       // Acknowledge as soon as confirmed: an unacknowledged message holds a prefetch slot.
       round.done = true;
@@ -398,8 +445,8 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, context: Dra
     // Returned messages are reported before the confirm: make sure none was.
     // One multiple ack covers every lower delivery tag on the channel: only when no earlier
     // queue's tail still holds unacknowledged messages on it.
-    if (oldestHolder()) source.ack(round.last, true);
-    else for (const message of round.messages) source.ack(message);
+    if (oldestHolder()) source.ack(delivery(round.tags[round.tags.length - 1] ?? 0), true);
+    else for (const tag of round.tags) source.ack(delivery(tag));
     inFlight.shift();
     pendingIds.shift();
     ledger.moved += round.count;
