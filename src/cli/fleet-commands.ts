@@ -5,8 +5,8 @@
  * FleetStateMachineArn output (or --fleet-state-machine-arn); --local runs it on this machine.
  */
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { localExecutionReport, localExecutionStatus } from './local-executions.js';
 import { ValidationError } from '../model/errors.js';
 import { parseOrThrow } from '../model/validate.js';
 import { ApprovalRejectedError } from '../orchestration/errors.js';
@@ -123,10 +123,7 @@ export function registerFleetCommands(program: Command, out: (text: string) => v
     .action(async (id: string, opts: FleetOptions) => {
       parseOrThrow(MigrationIdSchema, id, 'id');
       if (opts.local) {
-        const record = JSON.parse(await readFile(join(resolve(opts.dataDir), 'executions', `${id}.json`), 'utf8').catch(() => {
-          throw new ValidationError('id', `no local fleet ${id} under ${opts.dataDir}`);
-        })) as { status: string; startedAt: string; stoppedAt?: string; error?: string; cause?: string };
-        out(`${id}: ${record.status} (started ${record.startedAt}${record.stoppedAt ? `, stopped ${record.stoppedAt}` : ''})${record.error ? `\n${record.error}: ${record.cause ?? ''}` : ''}\n`);
+        out(await localExecutionStatus(opts.dataDir, id, 'fleet'));
         return;
       }
       const { SFNClient, DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
@@ -141,9 +138,7 @@ export function registerFleetCommands(program: Command, out: (text: string) => v
       parseOrThrow(MigrationIdSchema, id, 'id');
       if (opts.local && opts.json) throw new ValidationError('--json', 'not with --local', '--json: the local fleet keeps the Markdown report (executions/<id>.report.md); the JSON is in the local S3 while `mq-migrate local up` runs');
       if (opts.local) {
-        out(await readFile(join(resolve(opts.dataDir), 'executions', `${id}.report.md`), 'utf8').catch(() => {
-          throw new ValidationError('id', `no local fleet report for ${id} under ${opts.dataDir}`);
-        }));
+        out(await localExecutionReport(opts.dataDir, id, 'fleet'));
         return;
       }
       const { getText } = await import('../aws/documents.js');

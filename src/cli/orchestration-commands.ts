@@ -7,9 +7,9 @@
 import { readActiveMqConfigDir } from '../engines/activemq/activemq-config.js';
 import { migrationKey, putDocument } from '../aws/documents.js';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { localExecutionReport, localExecutionStatus } from './local-executions.js';
 import { ValidationError } from '../model/errors.js';
 import { parseOrThrow } from '../model/validate.js';
 import { ApprovalRejectedError } from '../orchestration/errors.js';
@@ -125,10 +125,7 @@ export function registerOrchestrationCommands(program: Command, out: (text: stri
     .action(async (id: string, opts: StackOptions & LocalOptions) => {
       parseOrThrow(MigrationIdSchema, id, 'id');
       if (opts.local) {
-        const record = JSON.parse(await readFile(join(resolve(opts.dataDir), 'executions', `${id}.json`), 'utf8').catch(() => {
-          throw new ValidationError('id', `no local migration ${id} under ${opts.dataDir}`);
-        })) as { status: string; startedAt: string; stoppedAt?: string; error?: string; cause?: string };
-        out(`${id}: ${record.status} (started ${record.startedAt}${record.stoppedAt ? `, stopped ${record.stoppedAt}` : ''})${record.error ? `\n${record.error}: ${record.cause ?? ''}` : ''}\n`);
+        out(await localExecutionStatus(opts.dataDir, id, 'migration'));
         return;
       }
       const { migrationStatus, pendingApproval } = await import('../aws/stepfunctions.js');
@@ -176,9 +173,7 @@ export function registerOrchestrationCommands(program: Command, out: (text: stri
     .action(async (id: string, opts: StackOptions & LocalOptions & { json: boolean }) => {
       parseOrThrow(MigrationIdSchema, id, 'id');
       if (opts.local) {
-        out(await readFile(join(resolve(opts.dataDir), 'executions', `${id}.report.md`), 'utf8').catch(() => {
-          throw new ValidationError('id', `no local report for ${id} under ${opts.dataDir}`);
-        }));
+        out(await localExecutionReport(opts.dataDir, id, 'migration'));
         return;
       }
       const { migrationReport } = await import('../aws/stepfunctions.js');

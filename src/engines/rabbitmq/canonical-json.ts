@@ -11,7 +11,8 @@
  * bigints (64-bit headers) are written as `"<digits>n"`.
  */
 export function canonicalJson(value: unknown, binary = false): string {
-  return serializeProperty(value, '', binary) ?? (undefined as unknown as string);
+  // Like JSON.stringify (and typed like it): undefined for a value JSON has no text for.
+  return serializeProperty(value, '', binary) as string;
 }
 
 /** JSON.stringify's SerializeJSONProperty, with the replacer applied; undefined: omitted. */

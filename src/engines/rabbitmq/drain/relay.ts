@@ -278,7 +278,6 @@ class UnconfirmedAtDeadline extends Error {}
  */
 interface Round {
   tags: number[];
-  count: number;
   bytes: number;
   confirmed: Promise<void>;
   done: boolean;
@@ -417,7 +416,7 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, context: Dra
     // (The callback is made outside this function, so that its closure does not keep the batch.)
     const { confirmations, onConfirm } = roundConfirmation(prepared.length, queue);
     for (const { message, options: publishOptions } of prepared) targetChannel.publish('', queue.name, message.content, publishOptions, onConfirm);
-    const round: Round = { tags: batch.map((m) => m.fields.deliveryTag), count: batch.length, bytes: batch.reduce((sum, m) => sum + m.content.length, 0), confirmed: Promise.resolve(), done: false };
+    const round: Round = { tags: batch.map((m) => m.fields.deliveryTag), bytes: batch.reduce((sum, m) => sum + m.content.length, 0), confirmed: Promise.resolve(), done: false };
     round.confirmed = confirmations.then(() => {
       // Acknowledge as soon as confirmed: an unacknowledged message holds a prefetch slot.
       round.done = true;
@@ -449,9 +448,9 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, context: Dra
     else for (const tag of round.tags) source.ack(delivery(tag));
     inFlight.shift();
     pendingIds.shift();
-    ledger.moved += round.count;
+    ledger.moved += round.tags.length;
     bytesSeen += round.bytes;
-    messagesSeen += round.count;
+    messagesSeen += round.tags.length;
     // Large messages: keep prefetch x average size under the byte window (basic.qos applies to
     // the deliveries that follow; none follow once the consumer is cancelled).
     const fitting = Math.max(1, Math.min(prefetch, Math.floor(maxWindowBytes / Math.max(1, bytesSeen / messagesSeen))));
@@ -604,7 +603,7 @@ async function drainQueue(queue: DrainQueue, options: RelayOptions, context: Dra
     }
   }
   // A short tail goes on while the worker takes its next queue; anything larger settles first.
-  const inFlightMessages = inFlight.reduce((sum, r) => sum + r.count, 0);
+  const inFlightMessages = inFlight.reduce((sum, r) => sum + r.tags.length, 0);
   const inFlightBytes = inFlight.reduce((sum, r) => sum + r.bytes, 0);
   const background = ledger.status === 'drained' && inFlightMessages <= batchSize && worker.tails.size < maxInFlight && worker.tailBytes + inFlightBytes <= maxWindowBytes / 4;
   const done = finish().catch(recordFailure).finally(unlisten);
